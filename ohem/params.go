@@ -6,6 +6,20 @@
 // negatives at a fixed negative:positive ratio and loss-percentile sampling
 // (Selective-Backprop). It is pure Go numerics: no Gorgonia, no project
 // imports.
+//
+// A Selector is made by New from Params and a seed. For each batch,
+// Select takes the per-example losses (and, for some strategies, labels or
+// true-class probabilities) and returns the indices to backpropagate, in
+// increasing order, with weights that sum to 1: the loss to backpropagate
+// is the weighted sum of the kept losses. Every kept example gets the same
+// weight. The same params, seed and batches always give the same
+// selections; ties in loss go to the lower index.
+//
+// Bad data (NaN or infinite losses, an empty batch, M > K, missing or
+// mismatched slices) is an error naming the problem. Programmer errors in
+// the numeric helpers (TopKIndices, Quantiles) panic with an "ohem: "
+// prefix, in the style of gonum's stat package: output slice first,
+// preconditions in the doc comment.
 package ohem
 
 // Strategy names accepted by Params.Strategy.
@@ -24,25 +38,41 @@ const (
 	// NegPos negatives per positive, at least MinNeg.
 	HardNeg = "hardneg"
 	// Selective keeps each example with probability percentile^Beta of its
-	// loss within a rolling history of losses (Selective-Backprop).
+	// loss within a rolling history of the last History losses
+	// (Selective-Backprop), and at least one: the highest loss when no
+	// example is drawn. The percentile is the share of the history at most
+	// the loss; the batch joins the history before it is ranked, so the
+	// first batch is ranked against itself.
 	Selective = "selective"
 )
 
 // Strategies lists every strategy name in a stable order.
 var Strategies = []string{All, Random, TopK, Threshold, HardNeg, Selective}
 
-// Defaults of the optional parameters.
+// Defaults of the optional parameters, and the upper limits Validate
+// enforces on History, Beta and NegPos.
 const (
-	DefaultThresh   = 0.7
-	DefaultNegPos   = 3.0
-	DefaultMinNeg   = 1
-	DefaultBeta     = 3.0
-	DefaultHistory  = 1024
+	// DefaultThresh is threshold's default Thresh.
+	DefaultThresh = 0.7
+	// DefaultNegPos is hardneg's default negatives per positive (SSD's 3:1).
+	DefaultNegPos = 3.0
+	// DefaultMinNeg is hardneg's default floor on the negatives kept.
+	DefaultMinNeg = 1
+	// DefaultBeta is selective's default exponent.
+	DefaultBeta = 3.0
+	// DefaultHistory is selective's default history length.
+	DefaultHistory = 1024
+	// DefaultPositive is hardneg's default positive label.
 	DefaultPositive = 1
-	DefaultRatio    = 0.25
-	MaxHistory      = 1 << 20
-	MaxBeta         = 100.0
-	MaxNegPos       = 1000.0
+	// DefaultRatio is the default M/K for callers that set M as a share
+	// of the batch: M = int(ratio*K), as NLL_OHEM(ratio) does.
+	DefaultRatio = 0.25
+	// MaxHistory is the largest History accepted.
+	MaxHistory = 1 << 20
+	// MaxBeta is the largest Beta accepted.
+	MaxBeta = 100.0
+	// MaxNegPos is the largest NegPos accepted.
+	MaxNegPos = 1000.0
 )
 
 // Params configures a Selector. Zero values of the optional fields mean the
@@ -51,44 +81,43 @@ type Params struct {
 	// Strategy is one of Strategies.
 	Strategy string `json:"strategy"`
 	// M is the number of examples to keep (random, topk), the cap on
-	// positives (hardneg) and the default floor of threshold. 1 <= M <= K.
+	// positives (hardneg) and the default floor of threshold; all and
+	// selective ignore it. It is required by every strategy all the same:
+	// 1 <= M <= K.
 	M int `json:"m"`
-	// Thresh is the true-class probability below which threshold keeps an
-	// example, in (0, 1]. Default 0.7.
+	// Thresh is the true-class probability strictly below which threshold
+	// keeps an example, in (0, 1]. Default 0.7.
 	Thresh float64 `json:"thresh,omitempty"`
-	// MinKept is threshold's floor on the number kept. Default M.
+	// MinKept is threshold's floor on the number kept: when fewer than
+	// MinKept examples are below Thresh, the MinKept with the lowest
+	// probability are kept instead. 0 <= MinKept <= K; 0 means M.
 	MinKept int `json:"min_kept,omitempty"`
-	// NegPos is hardneg's ratio of negatives to positives. Default 3.
+	// NegPos is hardneg's number of negatives kept per positive kept,
+	// rounded down, in (0, 1000]. Default 3.
 	NegPos float64 `json:"neg_pos,omitempty"`
-	// MinNeg is hardneg's floor on the number of negatives kept. Default 1.
+	// MinNeg is hardneg's floor on the number of negatives kept (capped
+	// by the negatives in the batch). Default 1.
 	MinNeg int `json:"min_neg,omitempty"`
-	// Positive is the label hardneg treats as positive. Default 1.
+	// Positive is the label hardneg treats as positive; every other label
+	// is negative. Default 1.
 	Positive *int `json:"positive,omitempty"`
-	// Beta is selective's exponent on the loss percentile. Default 3.
+	// Beta is selective's exponent on the loss percentile, in (0, 100].
+	// Default 3.
 	Beta float64 `json:"beta,omitempty"`
-	// History is the length of selective's rolling loss history. Default 1024.
+	// History is the length of selective's rolling loss history, in
+	// [1, 1<<20]. Default 1024.
 	History int `json:"history,omitempty"`
 }
 
-// Input is one batch as the selector sees it. Losses is required; Labels is
-// required by hardneg; TrueProb (probability of the true class) by
-// threshold. All given slices have the same length K.
+// Input is one batch as the selector sees it. Losses is required and must
+// be finite; Labels is required by hardneg; TrueProb (probability of the
+// true class, in [0, 1]) by threshold. Every non-nil slice has the same
+// length K. Select never modifies them.
 type Input struct {
 	Losses   []float64
 	Labels   []int
 	TrueProb []float64
 }
 
-// Selector is a configured, possibly stateful (random, selective) selection
-// strategy. It is not safe for concurrent use.
-//
-// Implemented in selector.go:
-//
-//	func New(p Params, seed int64) (*Selector, error)
-//	func (s *Selector) Params() Params // with defaults filled in
-//	func (s *Selector) Select(dst []int, w []float64, in Input) ([]int, []float64, error)
-//
-// Select appends to dst[:0] the indices into in.Losses to backpropagate, in
-// increasing order, and to w[:0] their weights, which sum to 1 (the loss to
-// backpropagate is the weighted sum). It returns an error for NaN or Inf
-// losses, empty input, M > K, and missing labels or probabilities.
+// The Selector type, its constructor and Select live in selector.go; the
+// strategies each have a file of their own.

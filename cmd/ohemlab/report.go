@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// jfloat is a float64 that marshals non-finite values (a diverged run's
+// losses) as JSON null instead of failing.
+type jfloat float64
+
+// MarshalJSON writes the number, or null when it is NaN or infinite.
+func (f jfloat) MarshalJSON() ([]byte, error) {
+	x := float64(f)
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
+}
+
+// armReport is one arm's result of a headless run.
+type armReport struct {
+	Name                   string  `json:"name"`
+	Strategy               string  `json:"strategy"`
+	Exec                   string  `json:"exec"`
+	M                      int     `json:"m"`
+	LR                     float64 `json:"lr"`
+	Steps                  int64   `json:"steps"`
+	ExamplesSeen           int64   `json:"examples_seen"`
+	ExamplesBackpropagated int64   `json:"examples_backpropagated"`
+	TrainLoss              jfloat  `json:"train_loss"`
+	TestLoss               jfloat  `json:"test_loss"`
+	TestAccuracy           jfloat  `json:"test_accuracy"`
+	StepsPerSecond         jfloat  `json:"steps_per_second"`
+	TrainSeconds           jfloat  `json:"train_seconds"`
+	// SelectedFlippedShare is the mean over steps of the share of selected
+	// examples whose label was flipped; only with label noise.
+	SelectedFlippedShare *jfloat `json:"selected_flipped_share,omitempty"`
+	// ExamplesBackpropagatedTo is the examples backpropagated at the first
+	// evaluation that reached the target accuracy; nil if none did.
+	ExamplesBackpropagatedTo *int64 `json:"examples_backpropagated_to"`
+	Evals                    int    `json:"evals"`
+}
+
+// targetReport compares the arms' backprop cost to a target accuracy.
+type targetReport struct {
+	TargetAccuracy float64  `json:"target_accuracy"`
+	Arms           []*int64 `json:"arms"` // per arm, null if not reached
+	// Ratio is arms[0]/arms[1] with two arms that both reached the target.
+	Ratio *jfloat `json:"ratio,omitempty"`
+	// EvalEvery is the evaluation period: the resolution of the counts.
+	EvalEvery int `json:"eval_every"`
+}
+
+// trainReport is the JSON object "ohemlab train --json" prints. The
+// top-level metrics are the first arm's; "arms" has every arm.
+type trainReport struct {
+	Dataset                string  `json:"dataset"`
+	K                      int     `json:"k"`
+	Seed                   int64   `json:"seed"`
+	Status                 string  `json:"status"`
+	Reason                 string  `json:"reason,omitempty"`
+	Steps                  int64   `json:"steps"`
+	ExamplesSeen           int64   `json:"examples_seen"`
+	ExamplesBackpropagated int64   `json:"examples_backpropagated"`
+	TrainLoss              jfloat  `json:"train_loss"`
+	TestLoss               jfloat  `json:"test_loss"`
+	TestAccuracy           jfloat  `json:"test_accuracy"`
+	StepsPerSecond         jfloat  `json:"steps_per_second"`
+	WallSeconds            jfloat  `json:"wall_seconds"`
+	LoadSeconds            jfloat  `json:"load_seconds"`
+	SelectedFlippedShare   *jfloat `json:"selected_flipped_share,omitempty"`
+	// FlippedShare is the share of training labels flipped in the data.
+	FlippedShare             *jfloat        `json:"flipped_share,omitempty"`
+	Arms                     []armReport    `json:"arms"`
+	ExamplesBackpropagatedTo targetReport   `json:"examples_backpropagated_to"`
+	Config                   trainer.Config `json:"config"`
+}
+
+// buildReport turns the collected tallies into the report.
+func buildReport(cfg trainer.Config, st trainer.State, tallies []armTally, target float64, wall, load float64) trainReport {
+	r := trainReport{
+		Dataset:     cfg.Data.Name,
+		K:           cfg.K,
+		Seed:        cfg.Seed,
+		Status:      st.Status,
+		Reason:      st.Reason,
+		WallSeconds: jfloat(wall),
+		LoadSeconds: jfloat(load),
+		Config:      cfg,
+	}
+	noisy := cfg.Data.LabelNoise > 0
+	if noisy {
+		f := jfloat(st.Dataset.FlippedFrac)
+		r.FlippedShare = &f
+	}
+	r.ExamplesBackpropagatedTo = targetReport{TargetAccuracy: target, EvalEvery: cfg.EvalEvery}
+	for i, t := range tallies {
+		a := armReport{
+			Steps:                  t.steps,
+			ExamplesSeen:           t.examplesSeen,
+			ExamplesBackpropagated: t.examplesBackprop,
+			TrainLoss:              jfloat(math.NaN()),
+			TestLoss:               jfloat(math.NaN()),
+			TestAccuracy:           jfloat(math.NaN()),
+			TrainSeconds:           jfloat(t.stepSeconds),
+			Evals:                  len(t.evals),
+		}
+		if i < len(cfg.Arms) {
+			ac := cfg.Arms[i]
+			a.Name, a.Strategy, a.Exec, a.M, a.LR = ac.Name, ac.Select.Strategy, ac.Exec, ac.Select.M, ac.LR
+			if a.Name == "" {
+				a.Name = ac.Select.Strategy
+			}
+		}
+		if i < len(st.Arms) && st.Arms[i].Name != "" {
+			a.Name = st.Arms[i].Name
+		}
+		if t.stepSeconds > 0 {
+			a.StepsPerSecond = jfloat(float64(t.steps) / t.stepSeconds)
+		}
+		if n := len(t.evals); n > 0 {
+			last := t.evals[n-1]
+			a.TestLoss, a.TestAccuracy = jfloat(last.TestLoss), jfloat(last.TestAccuracy)
+			a.TrainLoss = jfloat(last.TrainLoss)
+		}
+		if t.lossN > 0 { // steps after the last evaluation
+			a.TrainLoss = jfloat(t.lossSum / float64(t.lossN))
+		}
+		if noisy && t.steps > 0 {
+			f := jfloat(t.flippedSum / float64(t.steps))
+			a.SelectedFlippedShare = &f
+		}
+		a.ExamplesBackpropagatedTo = examplesTo(t.evals, target)
+		r.Arms = append(r.Arms, a)
+		r.ExamplesBackpropagatedTo.Arms = append(r.ExamplesBackpropagatedTo.Arms, a.ExamplesBackpropagatedTo)
+	}
+	if e := r.ExamplesBackpropagatedTo.Arms; len(e) == 2 && e[0] != nil && e[1] != nil && *e[1] > 0 {
+		ratio := jfloat(float64(*e[0]) / float64(*e[1]))
+		r.ExamplesBackpropagatedTo.Ratio = &ratio
+	}
+	if len(r.Arms) > 0 {
+		a := r.Arms[0]
+		r.Steps, r.ExamplesSeen, r.ExamplesBackpropagated = a.Steps, a.ExamplesSeen, a.ExamplesBackpropagated
+		r.TrainLoss, r.TestLoss, r.TestAccuracy = a.TrainLoss, a.TestLoss, a.TestAccuracy
+		r.StepsPerSecond, r.SelectedFlippedShare = a.StepsPerSecond, a.SelectedFlippedShare
+	}
+	return r
+}
+
+// examplesTo returns the examples backpropagated at the first evaluation
+// whose test accuracy reached target, or nil.
+func examplesTo(evals []trainer.EvalEvent, target float64) *int64 {
+	for _, e := range evals {
+		if e.TestAccuracy >= target {
+			n := e.ExamplesBackprop
+			return &n
+		}
+	}
+	return nil
+}
+
+// writeJSON writes r as one JSON object and a newline.
+func writeJSON(w io.Writer, r trainReport) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding the report: %w", err)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// writeSummary writes the human summary of r.
+func writeSummary(w io.Writer, r trainReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, K=%d, seed %d: %s", r.Dataset, r.K, r.Seed, r.Status)
+	if r.Reason != "" {
+		fmt.Fprintf(&b, " (%s)", r.Reason)
+	}
+	fmt.Fprintf(&b, ", %.1f s wall (%.1f s loading)\n", float64(r.WallSeconds), float64(r.LoadSeconds))
+	if r.FlippedShare != nil {
+		fmt.Fprintf(&b, "labels flipped in the training data: %.1f%%\n", 100*float64(*r.FlippedShare))
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "arm\tstrategy\texec\tM\tlr\tsteps\tseen\tbackprop\ttrain loss\ttest loss\ttest acc\tsteps/s\tsel. flipped\tbackprop to target")
+	for _, a := range r.Arms {
+		flipped, to := "-", "not reached"
+		if a.SelectedFlippedShare != nil {
+			flipped = fmt.Sprintf("%.1f%%", 100*float64(*a.SelectedFlippedShare))
+		}
+		if a.ExamplesBackpropagatedTo != nil {
+			to = strconv.FormatInt(*a.ExamplesBackpropagatedTo, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%g\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%.1f\t%s\t%s\n",
+			a.Name, a.Strategy, a.Exec, a.M, a.LR, a.Steps, a.ExamplesSeen, a.ExamplesBackpropagated,
+			float64(a.TrainLoss), float64(a.TestLoss), float64(a.TestAccuracy), float64(a.StepsPerSecond), flipped, to)
+	}
+	tw.Flush()
+	t := r.ExamplesBackpropagatedTo
+	fmt.Fprintf(&b, "target: %.1f%% test accuracy (evaluated every %d steps)", 100*t.TargetAccuracy, t.EvalEvery)
+	if t.Ratio != nil && len(r.Arms) == 2 {
+		fmt.Fprintf(&b, "; %s needs %.2fx the backprop of %s", r.Arms[0].Name, float64(*t.Ratio), r.Arms[1].Name)
+	}
+	b.WriteString("\nsteps/s counts training steps only (no data loading, no evaluation)\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

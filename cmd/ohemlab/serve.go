@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/web"
+	"github.com/ohemlab/ohemlab/web/store"
+)
+
+// Serve defaults and limits.
+const (
+	defaultAddr     = "127.0.0.1:8080"
+	maxViewersLimit = 100_000
+	shutdownWait    = 5 * time.Second
+)
+
+// serveFlags are the flags of "ohemlab serve".
+type serveFlags struct {
+	exp          expFlags
+	addr         string
+	storeDir     string
+	noStore      bool
+	controlToken string
+	origins      originList
+	maxViewers   int
+	large        bool
+	paused       bool
+	logLevel     string
+}
+
+// newServeFlags returns the flag set of "ohemlab serve".
+func newServeFlags() (*flag.FlagSet, *serveFlags) {
+	fs := flag.NewFlagSet("ohemlab serve", flag.ContinueOnError)
+	sf := &serveFlags{}
+	sf.exp.register(fs)
+	fs.StringVar(&sf.addr, "addr", defaultAddr, "listen address host:port (port 0 picks a free one); any non-loopback address requires a control token")
+	fs.StringVar(&sf.storeDir, "store-dir", "", "folder of the saved-runs database (default: ohemlab under the user's state or config folder)")
+	fs.BoolVar(&sf.noStore, "no-store", false, "do not save runs")
+	fs.StringVar(&sf.controlToken, "control-token", "", "secret that grants control, "+fmt.Sprint(minTokenLen)+"-"+fmt.Sprint(maxTokenLen)+" URL-safe characters (or env "+tokenEnv+"); generated when listening beyond loopback")
+	fs.Var(&sf.origins, "allow-origin", "extra origin allowed to open the websocket, e.g. https://lab.example.org (repeatable or comma separated)")
+	fs.IntVar(&sf.maxViewers, "max-viewers", web.DefaultMaxViewers, fmt.Sprintf("most websocket viewers at once, in [1, %d]", maxViewersLimit))
+	fs.BoolVar(&sf.large, "large", false, "print dashboard URLs that open with large type, for projectors")
+	fs.BoolVar(&sf.paused, "paused", false, "start with training paused")
+	fs.StringVar(&sf.logLevel, "log-level", "warn", "log level on stderr: debug, info (one line per request), warn or error")
+	return fs, sf
+}
+
+// check validates the serve command's own flags.
+func (sf *serveFlags) check() error {
+	if err := checkAddr(sf.addr); err != nil {
+		return err
+	}
+	if sf.maxViewers < 1 || sf.maxViewers > maxViewersLimit {
+		return usagef("--max-viewers: must be in [1, %d], got %d", maxViewersLimit, sf.maxViewers)
+	}
+	if _, err := parseLevel(sf.logLevel); err != nil {
+		return err
+	}
+	if sf.noStore && sf.storeDir != "" {
+		return usagef("--no-store and --store-dir both set: give one of them")
+	}
+	return nil
+}
+
+// parseLevel parses --log-level.
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, usagef("--log-level: must be debug, info, warn or error, got %q", s)
+}
+
+// runServe implements "ohemlab serve": the trainer in the background, the
+// web server in front, the run store recording, until ctx is done.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, sf := newServeFlags()
+	err := parseFlags(fs, args, func() {
+		printFlagUsage(stdout, "ohemlab serve [flags]", "Start the dashboard and train the chosen experiment in the background.", fs)
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := sf.check(); err != nil {
+		return err
+	}
+	token, err := sf.token()
+	if err != nil {
+		return err
+	}
+	cfg, err := sf.exp.config()
+	if err != nil {
+		return err
+	}
+	if err := validateConfig(cfg); err != nil {
+		return err
+	}
+	level, _ := parseLevel(sf.logLevel)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// Listen first: whether the address is loopback decides the token.
+	host, _, _ := net.SplitHostPort(sf.addr)
+	ln, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", sf.addr, err)
+	}
+	defer ln.Close()
+	where := describeListener(ln, host)
+	if !where.Loopback && token == "" {
+		if token, err = newToken(); err != nil {
+			return err
+		}
+	}
+
+	a, err := newApp(cfg, sf, token, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	srv := &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	trainCtx, stopTraining := context.WithCancel(context.Background())
+	defer stopTraining()
+	trainErr := make(chan error, 1)
+	go func() { trainErr <- a.trainer.Run(trainCtx) }()
+
+	printBanner(stdout, where, token, sf.large)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("web server stopped: %w", err)
+	case err := <-trainErr:
+		trainErr <- err // for the shutdown below
+		if err != nil {
+			runErr = fmt.Errorf("training stopped: %w", err)
+		}
+	}
+	fmt.Fprintln(stdout, "OHEM Lab shutting down")
+
+	// Stop accepting and finish plain requests, tell every viewer that the
+	// server is going away, stop training, then flush the store.
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+		srv.Close()
+	}
+	a.web.Close()
+	stopTraining()
+	select {
+	case err := <-trainErr:
+		if err != nil && runErr == nil && !errors.Is(err, context.Canceled) {
+			runErr = fmt.Errorf("training stopped: %w", err)
+		}
+	case <-sctx.Done():
+		logger.Warn("the trainer did not stop in time")
+	}
+	if err := a.close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+// token returns the control token from --control-token or the environment,
+// checked, or "" when neither is set.
+func (sf *serveFlags) token() (string, error) {
+	if sf.controlToken != "" {
+		return sf.controlToken, checkToken(sf.controlToken, "--control-token")
+	}
+	if t := os.Getenv(tokenEnv); t != "" {
+		return t, checkToken(t, tokenEnv)
+	}
+	return "", nil
+}
+
+// printBanner prints where the dashboard is. The token appears only in the
+// presenter URL, on stdout, and nowhere else.
+func printBanner(w io.Writer, where boundAddr, token string, large bool) {
+	q := url.Values{}
+	if large {
+		q.Set("large", "1")
+	}
+	viewURL := where.URL
+	if len(q) > 0 {
+		viewURL += "?" + q.Encode()
+	}
+	fmt.Fprintf(w, "OHEM Lab listening on %s\n", viewURL)
+	if where.AllInterfaces {
+		fmt.Fprintf(w, "Listening on every interface, port %d.\n", where.Port)
+		for _, u := range networkURLs(where.Port, 4) {
+			fmt.Fprintf(w, "Viewers on the network: %s\n", u)
+		}
+	}
+	if token != "" {
+		q.Set("token", token)
+		fmt.Fprintf(w, "Presenter URL (grants control, keep it to yourself): %s?%s\n", where.URL, q.Encode())
+		fmt.Fprintln(w, "Everyone else is a read-only viewer.")
+	}
+}
+
+// app is the running pieces of serve.
+type app struct {
+	trainer  *trainer.Trainer
+	web      *web.Server
+	store    *store.Store
+	recorder *store.Recorder
+	tmpDir   string // uploads folder removed on close, without a store
+	closed   bool
+}
+
+// newApp builds the trainer, the run store and the web server and wires the
+// trainer's events to both.
+func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logger) (*app, error) {
+	a := &app{}
+	var sinks fanout
+	sink := &sinks // filled in below, before training starts
+	t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused})
+	if err != nil {
+		return nil, err
+	}
+	a.trainer = t
+
+	opts := web.Options{
+		Engine:         t,
+		Logger:         logger,
+		ControlToken:   token,
+		AllowedOrigins: sf.origins,
+		MaxViewers:     sf.maxViewers,
+	}
+	if !sf.noStore {
+		dir := sf.storeDir
+		if dir == "" {
+			if dir, err = store.DefaultDir(); err != nil {
+				return nil, err
+			}
+		}
+		if a.store, err = store.Open(dir); err != nil {
+			return nil, err
+		}
+		a.recorder = a.store.NewRecorder(store.RecorderOptions{
+			OnError: func(err error) { logger.Error("saving the run", "err", err) },
+		})
+		st := t.State()
+		initial := &trainer.ConfigEvent{Version: st.Version, Step: st.Step, Config: st.Config, Reset: true}
+		sinks = append(sinks, &resetFirst{next: a.recorder, initial: initial})
+		opts.Runs = a.store
+		opts.UploadDir = filepath.Join(dir, "uploads")
+	} else {
+		// Uploads need a folder; without a store they live for this run only.
+		if a.tmpDir, err = os.MkdirTemp("", "ohemlab-uploads-"); err != nil {
+			return nil, fmt.Errorf("making a folder for uploads: %w", err)
+		}
+		opts.UploadDir = a.tmpDir
+	}
+	if a.web, err = web.New(opts); err != nil {
+		a.close()
+		return nil, err
+	}
+	sinks = append(sinks, a.web.Sink())
+	return a, nil
+}
+
+// close stops the web server's hub, flushes and closes the store. It is safe
+// to call more than once.
+func (a *app) close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	if a.web != nil {
+		a.web.Close()
+	}
+	var err error
+	if a.recorder != nil {
+		if e := a.recorder.Close(); e != nil {
+			err = fmt.Errorf("saving the run: %w", e)
+		}
+	}
+	if a.store != nil {
+		if e := a.store.Close(); e != nil && err == nil {
+			err = fmt.Errorf("closing the run store: %w", e)
+		}
+	}
+	if a.tmpDir != "" {
+		os.RemoveAll(a.tmpDir)
+	}
+	return err
+}

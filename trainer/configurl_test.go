@@ -1,0 +1,251 @@
+package trainer
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ohemlab/ohemlab/ohem"
+	"github.com/ohemlab/ohemlab/trainer/data"
+)
+
+func intp(v int) *int { return &v }
+
+// linkConfigs are configs the round trip must preserve.
+func linkConfigs() map[string]Config {
+	abTopkRandom := DefaultConfig(data.MNIST)
+	abTopkRandom.Arms = append(abTopkRandom.Arms, ArmConfig{Select: ohem.Params{Strategy: ohem.Random, M: 32}, LR: 0.1})
+
+	sameBoth := DefaultConfig(data.MNIST)
+	sameBoth.Arms = append(sameBoth.Arms, sameBoth.Arms[0])
+
+	everything := DefaultConfig(data.MNISTDetect)
+	everything.Data.PosFrac = 0.1
+	everything.Data.PosDigit = intp(7)
+	everything.Data.LabelNoise = 0.2
+	everything.Model = ModelConfig{Hidden: []int{64, 32}, Activation: ActTanh, Optimizer: OptAdam, Momentum: 0.5}
+	everything.K = 256
+	everything.Seed = -42
+	everything.EvalEvery = 25
+	everything.SpeedCap = 2.5
+	everything.Arms = []ArmConfig{
+		{Name: "hard <negatives>", Select: ohem.Params{Strategy: ohem.HardNeg, M: 16, NegPos: 2.5, MinNeg: 4, Positive: intp(0)},
+			LR: 0.003, Exec: ExecMask, FocalGamma: 2, FocalAlpha: 0.25},
+		{Select: ohem.Params{Strategy: ohem.Selective, M: 1, Beta: 1.5, History: 4096}, LR: 1e-4},
+	}
+
+	spiral := DefaultConfig(data.Spiral)
+	spiral.Data.Size = 3000
+	spiral.Data.Noise = 0.3
+	spiral.Data.TestFrac = 0.5
+	spiral.Data.PosFrac = 0.25
+	spiral.Arms[0].Select = ohem.Params{Strategy: ohem.Threshold, M: 4, Thresh: 0.9, MinKept: 6}
+
+	zeroOptional := Config{Data: data.Config{Name: data.Circle}}
+
+	renamedDefault := DefaultConfig(data.XOR)
+	renamedDefault.Arms[0].Name = "mine"
+	renamedDefault.Arms = append(renamedDefault.Arms, ArmConfig{Name: "mine", Select: ohem.Params{Strategy: ohem.All, M: 32}, LR: 0.05})
+
+	return map[string]Config{
+		"mnist default":          DefaultConfig(data.MNIST),
+		"mnist-detect default":   DefaultConfig(data.MNISTDetect),
+		"moons default":          DefaultConfig(data.Moons),
+		"a/b topk vs random":     abTopkRandom,
+		"a/b same strategy":      sameBoth,
+		"every field":            everything,
+		"spiral threshold":       spiral,
+		"zero optional fields":   zeroOptional,
+		"names same in two arms": renamedDefault,
+	}
+}
+
+func TestQueryRoundTrip(t *testing.T) {
+	for name, cfg := range linkConfigs() {
+		t.Run(name, func(t *testing.T) {
+			if err := cfg.WithDefaults().Validate(); err != nil {
+				t.Fatalf("test config is invalid: %v", err)
+			}
+			q := cfg.Query()
+			got, err := ParseQuery(q)
+			if err != nil {
+				t.Fatalf("ParseQuery(%s): %v", q.Encode(), err)
+			}
+			if want := cfg.WithDefaults(); !reflect.DeepEqual(got.WithDefaults(), want) {
+				t.Errorf("round trip of %s:\n got %+v\nwant %+v", q.Encode(), got.WithDefaults(), want)
+			}
+			// The ordered form is the same set of keys.
+			q2, err := url.ParseQuery(cfg.QueryString())
+			if err != nil || !reflect.DeepEqual(q2, q) {
+				t.Errorf("QueryString %q parses to %v, %v; Query is %v", cfg.QueryString(), q2, err, q)
+			}
+			// Encoding is stable.
+			if again := got.Query(); !reflect.DeepEqual(again, q) {
+				t.Errorf("re-encoding gives %s, first encoding %s", again.Encode(), q.Encode())
+			}
+		})
+	}
+}
+
+func TestQueryShort(t *testing.T) {
+	ab := DefaultConfig(data.MNIST)
+	ab.Data.LabelNoise = 0.1
+	ab.Arms = append(ab.Arms, ab.Arms[0])
+	ab.Arms[1].Select.Strategy = ohem.Random
+	ab.Arms[1].Name = ""
+
+	lr := DefaultConfig(data.MNIST)
+	lr.Arms[0].LR = 0.05
+	lr.Arms[0].Select.Strategy = ohem.All
+	lr.Arms[0].Name = ""
+
+	dir := DefaultConfig(data.MNIST)
+	dir.Data.Dir = "/somewhere/mnist"
+
+	csv := DefaultConfig("csv:/home/someone/secret/data.csv")
+
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"default", DefaultConfig(data.MNIST), "ds=mnist"},
+		{"default 2-D", DefaultConfig(data.Gauss), "ds=gauss"},
+		{"a/b with noise", ab, "ds=mnist&noise=0.1&b.s=random"},
+		{"strategy renames the arm", lr, "ds=mnist&s=all&lr=0.05"},
+		{"data dir is not shared", dir, "ds=mnist"},
+		{"csv path is not shared", csv, "ds=csv"},
+	} {
+		if got := tc.cfg.QueryString(); got != tc.want {
+			t.Errorf("%s: QueryString = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	got, err := ParseQuery(url.Values{"ds": {"mnist"}, "k": {"128"}, "m": {"32"}, "s": {"topk"}, "lr": {"0.1"},
+		"seed": {"1"}, "noise": {"0.1"}, "b.s": {"random"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Arms) != 2 || got.Arms[1].Select.Strategy != ohem.Random || got.Arms[1].Select.M != 32 ||
+		got.Arms[1].LR != 0.1 || got.Arms[1].Name != ohem.Random || got.Data.LabelNoise != 0.1 || got.K != 128 {
+		t.Errorf("parsed %+v", got)
+	}
+	empty, err := ParseQuery(url.Values{})
+	if err != nil || !reflect.DeepEqual(empty, DefaultConfig(data.MNIST).WithDefaults()) {
+		t.Errorf("empty query: %+v, %v; want the mnist default", empty, err)
+	}
+	h, err := ParseQuery(url.Values{"ds": {"circle"}, "h": {"8,4,2"}, "lr": {"1e-3"}, "b.m": {"4"}})
+	if err != nil || !reflect.DeepEqual(h.Model.Hidden, []int{8, 4, 2}) || h.Arms[0].LR != 0.001 || h.Arms[1].Select.M != 4 {
+		t.Errorf("hidden layers, exponent, second arm: %+v, %v", h, err)
+	}
+}
+
+func TestParseQueryErrors(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  string // in the error
+	}{
+		{"foo=1", `unknown key "foo"`},
+		{"b.ds=mnist", `unknown key "b.ds"`},
+		{"c.s=topk", `unknown key "c.s"`},
+		{"k=1&k=2", "key k given 2 times"},
+		{"k=", "key k has no value"},
+		{"k=abc", `key k: "abc" is not an integer`},
+		{"k=1.5", `key k: "1.5" is not an integer`},
+		{"k=0", "key k: 0 is out of range"},
+		{"k=99999999999999999999", "key k"},
+		{"k=8&m=16", "key m:"},
+		{"k=8&m=4&b.m=16", "key b.m:"},
+		{"lr=NaN", `key lr: "NaN" is not a finite number`},
+		{"lr=inf", "key lr"},
+		{"lr=1e999", "key lr"},
+		{"lr=0", "key lr: 0 is out of range"},
+		{"lr=-0.1", "key lr"},
+		{"b.lr=1000", "key b.lr"},
+		{"noise=0.95", "key noise"},
+		{"noise=-0.1", "key noise"},
+		{"mom=1", "key mom"},
+		{"s=best", `key s: unknown value "best"`},
+		{"b.s=", "key b.s has no value"},
+		{"exec=gpu", "key exec"},
+		{"act=sigmoid", "key act"},
+		{"opt=lbfgs", "key opt"},
+		{"h=", "key h has no value"},
+		{"h=16,,8", "key h: layer 2"},
+		{"h=1,2,3,4,5,6,7,8,9", "key h: 9 layers"},
+		{"h=100000", "key h"},
+		{"ds=imagenet", `key ds: unknown dataset "imagenet"`},
+		{"ds=csv:/etc/passwd", "key ds: a link cannot carry a CSV file"},
+		{"ds=csv", "key ds: a link cannot carry a CSV file"},
+		{"ds=circle&n=5", "key n"},
+		{"ds=circle&n=1000000", "key n"},
+		{"ds=circle&pos=0.001", "key pos"},
+		{"ds=mnist-detect&digit=10", "key digit"},
+		{"ds=circle&test=0.95", "key test"},
+		{"ds=circle&dnoise=3", "key dnoise"},
+		{"seed=1e3", "key seed"},
+		{"eval=0", "key eval"},
+		{"speed=-1", "key speed"},
+		{"thresh=1.5", "key thresh"},
+		{"beta=1000", "key beta"},
+		{"hist=-1", "key hist"},
+		{"gamma=11", "key gamma"},
+		{"alpha=1", "key alpha"},
+		{"name=a%0Ab", "key name"},
+		{"name=%20padded", "key name"},
+		{"name=" + strings.Repeat("x", 65), "key name"},
+		{"name=%FF", "key name: not valid UTF-8"},
+		{"m=" + strings.Repeat("9", 300), "too long"},
+	} {
+		q, err := url.ParseQuery(tc.query)
+		if err != nil {
+			t.Fatalf("bad test query %q: %v", tc.query, err)
+		}
+		_, err = ParseQuery(q)
+		if err == nil {
+			t.Errorf("ParseQuery(%s) succeeded", tc.query)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseQuery(%s) = %v; want an error containing %q", tc.query, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{
+		"", "ds=mnist", "ds=mnist&k=128&m=32&s=topk&lr=0.1&seed=1&noise=0.1&b.s=random",
+		"ds=circle&h=8,8&n=500&dnoise=0.1&pos=0.3&test=0.25", "ds=mnist-detect&digit=5&s=hardneg&poslabel=0&negpos=2",
+		"s=threshold&thresh=0.5&minkept=40", "s=selective&beta=2&hist=99&b.s=all&b.name=base",
+		"k=1&m=1&b.m=1", "lr=-0", "mom=0.0&gamma=0&alpha=0", "name=%3Cb%3E", "k=8&m=16", "x=1",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		cfg, err := ParseQuery(q)
+		if err != nil {
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("ParseQuery(%q) returned an invalid config: %v", raw, err)
+		}
+		q2 := cfg.Query()
+		cfg2, err := ParseQuery(q2)
+		if err != nil {
+			t.Fatalf("re-encoded %q of %q does not parse: %v", q2.Encode(), raw, err)
+		}
+		if !reflect.DeepEqual(cfg2.WithDefaults(), cfg.WithDefaults()) {
+			t.Fatalf("round trip of %q via %q:\n got %+v\nwant %+v", raw, q2.Encode(), cfg2, cfg)
+		}
+		if q3 := cfg2.Query(); !reflect.DeepEqual(q3, q2) {
+			t.Fatalf("encoding not stable: %q then %q", q2.Encode(), q3.Encode())
+		}
+	})
+}

@@ -1,0 +1,172 @@
+package data
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// mnistData is MNIST decoded once per folder and shared, read-only, by
+// every Set loaded from it.
+type mnistData struct {
+	w, h          int
+	trainX, testX []float32 // pixels scaled to [0, 1]
+	trainY, testY []int32
+	classes       int
+	classNames    []string
+}
+
+type mnistEntry struct {
+	mu sync.Mutex
+	d  *mnistData
+}
+
+var mnistCache = struct {
+	sync.Mutex
+	m map[string]*mnistEntry
+}{m: map[string]*mnistEntry{}}
+
+// cachedMNIST returns the decoded MNIST of cfg.Dir (or the module's),
+// decoding it on first use. Failures are not cached, so a later call may
+// succeed once the files are there.
+func cachedMNIST(dir string) (*mnistData, error) {
+	dir, err := FindMNIST(dir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := filepath.Abs(dir)
+	if err != nil {
+		key = dir
+	}
+	mnistCache.Lock()
+	e := mnistCache.m[key]
+	if e == nil {
+		e = &mnistEntry{}
+		mnistCache.m[key] = e
+	}
+	mnistCache.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.d == nil {
+		d, err := decodeMNIST(dir)
+		if err != nil {
+			return nil, err
+		}
+		e.d = d
+	}
+	return e.d, nil
+}
+
+// decodeMNIST reads and checks the four idx files of dir, in parallel.
+func decodeMNIST(dir string) (*mnistData, error) {
+	type result struct {
+		d   *IDX
+		err error
+	}
+	dims := []int{3, 1, 3, 1}
+	res := make([]result, len(mnistFiles))
+	var wg sync.WaitGroup
+	for i, f := range mnistFiles {
+		wg.Go(func() {
+			d, err := ReadIDXFile(filepath.Join(dir, f), dims[i])
+			res[i] = result{d, err}
+		})
+	}
+	wg.Wait()
+	for _, r := range res {
+		if r.err != nil {
+			return nil, r.err
+		}
+	}
+	trImg, trLab, teImg, teLab := res[0].d, res[1].d, res[2].d, res[3].d
+	m := &mnistData{w: trImg.Dims[2], h: trImg.Dims[1]}
+	if teImg.Dims[1] != m.h || teImg.Dims[2] != m.w {
+		return nil, fmt.Errorf("%s: images are %dx%d but the training images are %dx%d",
+			filepath.Join(dir, TestImagesFile), teImg.Dims[2], teImg.Dims[1], m.w, m.h)
+	}
+	var err error
+	if m.trainX, m.trainY, err = mnistPart(dir, TrainImagesFile, TrainLabelsFile, trImg, trLab); err != nil {
+		return nil, err
+	}
+	if m.testX, m.testY, err = mnistPart(dir, TestImagesFile, TestLabelsFile, teImg, teLab); err != nil {
+		return nil, err
+	}
+	for _, y := range [][]int32{m.trainY, m.testY} {
+		for _, c := range y {
+			m.classes = max(m.classes, int(c)+1)
+		}
+	}
+	m.classNames = make([]string, m.classes)
+	for i := range m.classNames {
+		m.classNames[i] = strconv.Itoa(i)
+	}
+	return m, nil
+}
+
+// mnistPart checks that images and labels agree and converts them.
+func mnistPart(dir, imgName, labName string, img, lab *IDX) ([]float32, []int32, error) {
+	if img.Dims[0] != lab.Dims[0] {
+		return nil, nil, fmt.Errorf("%s has %d images but %s has %d labels",
+			filepath.Join(dir, imgName), img.Dims[0], filepath.Join(dir, labName), lab.Dims[0])
+	}
+	y := make([]int32, len(lab.Data))
+	for i, c := range lab.Data {
+		if c > 9 {
+			return nil, nil, fmt.Errorf("%s: label %d of example %d is not a digit 0-9", filepath.Join(dir, labName), c, i)
+		}
+		y[i] = int32(c)
+	}
+	x := make([]float32, len(img.Data))
+	scalePixels(x, img.Data)
+	return x, y, nil
+}
+
+// pixelScale maps a byte to [0, 1].
+var pixelScale = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return t
+}()
+
+// scalePixels sets dst[i] = src[i]/255, in parallel chunks (the first
+// touch of a large fresh buffer is the slow part). len(dst) must equal
+// len(src).
+func scalePixels(dst []float32, src []byte) {
+	const chunk = 1 << 20
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), (len(src)+chunk-1)/chunk)
+	next := make(chan int, (len(src)+chunk-1)/chunk)
+	for lo := 0; lo < len(src); lo += chunk {
+		next <- lo
+	}
+	close(next)
+	for range workers {
+		wg.Go(func() {
+			for lo := range next {
+				hi := min(lo+chunk, len(src))
+				d := dst[lo:hi]
+				for i, p := range src[lo:hi] {
+					d[i] = pixelScale[p]
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// loadMNISTSet returns the full MNIST set. Its features and test labels
+// are shared with the cache; Load copies the training labels.
+func loadMNISTSet(cfg Config) (*Set, error) {
+	m, err := cachedMNIST(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Set{
+		Name: MNIST, Classes: m.classes, Dim: m.w * m.h, ImageW: m.w, ImageH: m.h,
+		TrainX: m.trainX, TrainY: m.trainY, TestX: m.testX, TestY: m.testY,
+		ClassNames: append([]string(nil), m.classNames...),
+	}, nil
+}

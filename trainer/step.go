@@ -1,0 +1,230 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ohemlab/ohemlab/ohem"
+	"github.com/ohemlab/ohemlab/trainer/data"
+	G "gorgonia.org/gorgonia"
+)
+
+// batch is one batch of the shared data stream, the same for every arm.
+type batch struct {
+	ids     []int32
+	labels  []int // training labels (maybe flipped)
+	flipped []bool
+	set     *data.Set
+}
+
+// divergence is a step failure that pauses the run: non-finite losses or
+// parameters, or a recovered panic.
+type divergence struct {
+	arm    int
+	step   int64
+	reason string
+}
+
+func (d *divergence) Error() string {
+	return fmt.Sprintf("arm %d diverged at step %d: %s", d.arm, d.step, d.reason)
+}
+
+// fillRows copies the features of the batch rows rows (indices into b.ids)
+// into x, dim per row.
+func fillRows(x []float32, b *batch, rows []int) {
+	d := b.set.Dim
+	for r, i := range rows {
+		copy(x[r*d:(r+1)*d], b.set.TrainRow(int(b.ids[i])))
+	}
+}
+
+// fillAll copies every batch row into x.
+func fillAll(x []float32, b *batch) {
+	d := b.set.Dim
+	for r, id := range b.ids {
+		copy(x[r*d:(r+1)*d], b.set.TrainRow(int(id)))
+	}
+}
+
+// bucket returns the training-graph size for n selected examples out of k:
+// n itself if it is the usual fixed count m, else n rounded up to a
+// multiple of ceil(k/16), at most k, so that variable counts reuse a
+// handful of graphs.
+func bucket(n, m, k int) int {
+	if n == m || n == k {
+		return n
+	}
+	q := (k + 15) / 16
+	b := (n + q - 1) / q * q
+	return min(b, k)
+}
+
+// step trains arm a on batch b and returns its event. The arm's step
+// counter is the step number. A *divergence error means the parameters were
+// not updated (or have been restored) and the run must pause.
+func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.restoreGood()
+			ev, err = nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("internal error (recovered): %v; parameters restored to step %d", r, a.goodStep)}
+		}
+	}()
+	start := time.Now()
+	k := len(b.ids)
+	c := b.set.Classes
+	a.grow(k, c)
+	preds := make([]int32, k)
+	plain := a.cfg.Select.Strategy == ohem.All
+
+	var tg *netGraph
+	if plain {
+		// One pass: the weights do not depend on the losses, so the
+		// training graph's own forward values serve for the event.
+		if tg, err = a.trainGraph(k); err != nil {
+			return nil, err
+		}
+		fillAll(tg.x, b)
+		a.fillTargets(tg, b.labels, nil, k)
+		for i := range tg.weight {
+			tg.weight[i] = 1 / float32(k)
+		}
+		if _, err = tg.run(a.logp[:k*c]); err != nil {
+			tg.reset()
+			return nil, err
+		}
+	} else {
+		fg, err := a.forward(k)
+		if err != nil {
+			return nil, err
+		}
+		fillAll(fg.x, b)
+		_, err = fg.run(a.logp[:k*c])
+		fg.reset()
+		if err != nil {
+			return nil, err
+		}
+	}
+	exampleLosses(a.losses[:k], a.probs[:k], preds, a.logp[:k*c], b.labels, c, a.cfg.FocalGamma, a.cfg.FocalAlpha)
+	if bad := firstNonFinite(a.losses[:k]); bad >= 0 {
+		if tg != nil {
+			tg.reset()
+		}
+		a.restoreGood()
+		return nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("loss of example %d is %v (lr %g); parameters restored to step %d", b.ids[bad], a.losses[bad], a.cfg.LR, a.goodStep)}
+	}
+	a.selIdx, a.selW, err = a.sel.Select(a.selIdx[:0], a.selW[:0], ohem.Input{Losses: a.losses[:k], Labels: b.labels, TrueProb: a.probs[:k]})
+	if err != nil {
+		if tg != nil {
+			tg.reset()
+		}
+		return nil, fmt.Errorf("arms[%d]: selection: %w", a.idx, err)
+	}
+	if !plain {
+		if tg, err = a.fillTraining(b, k, c); err != nil {
+			return nil, err
+		}
+		if _, err = tg.run(nil); err != nil {
+			tg.reset()
+			return nil, err
+		}
+	}
+	err = a.solver.Step(G.NodesToValueGrads(tg.learn))
+	tg.reset()
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start).Seconds()
+	a.steps = step
+	a.seen += int64(k)
+	a.backprop += int64(len(a.selIdx))
+	a.wall += elapsed
+	ev = a.event(b, preds, step, version, elapsed)
+	a.lossSum += ev.BatchLoss
+	a.lossN++
+	a.stats.update(b, a.losses[:k], a.probs[:k], preds, a.selIdx)
+	return ev, nil
+}
+
+// grow sizes the scratch buffers for k examples of c classes.
+func (a *arm) grow(k, c int) {
+	if cap(a.logp) < k*c {
+		a.logp = make([]float32, k*c)
+	}
+	if cap(a.losses) < k {
+		a.losses = make([]float64, k)
+		a.probs = make([]float64, k)
+		a.selIdx = make([]int, 0, k)
+		a.selW = make([]float64, 0, k)
+	}
+	a.logp = a.logp[:k*c]
+}
+
+// fillTargets writes one-hot labels and, with focal alpha, the per-row
+// alpha into a training graph for the first n rows; rows maps graph rows to
+// batch rows (nil: identity).
+func (a *arm) fillTargets(tg *netGraph, labels []int, rows []int, n int) {
+	c := len(tg.onehot) / tg.n
+	clear(tg.onehot)
+	for r := 0; r < n; r++ {
+		i := r
+		if rows != nil {
+			i = rows[r]
+		}
+		tg.onehot[r*c+labels[i]] = 1
+		if tg.alpha != nil {
+			tg.alpha[r] = float32(alphaFor(labels[i], a.cfg.FocalAlpha))
+		}
+	}
+}
+
+// fillTraining prepares the training graph for the current selection: the
+// whole batch with zero weights for dropped examples (mask), or only the
+// selected rows padded to a bucket size with zero-weight copies of the first
+// selected row (twopass).
+func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
+	if a.cfg.Exec == ExecMask {
+		tg, err := a.trainGraph(k)
+		if err != nil {
+			return nil, err
+		}
+		fillAll(tg.x, b)
+		a.fillTargets(tg, b.labels, nil, k)
+		clear(tg.weight)
+		for j, i := range a.selIdx {
+			tg.weight[i] = float32(a.selW[j])
+		}
+		return tg, nil
+	}
+	n := len(a.selIdx)
+	size := bucket(n, a.cfg.Select.M, k)
+	tg, err := a.trainGraph(size)
+	if err != nil {
+		return nil, err
+	}
+	rows := a.selIdx
+	if size > n {
+		rows = make([]int, size)
+		copy(rows, a.selIdx)
+		for r := n; r < size; r++ {
+			rows[r] = a.selIdx[0]
+		}
+	}
+	fillRows(tg.x, b, rows)
+	a.fillTargets(tg, b.labels, rows, size)
+	clear(tg.weight)
+	for j := range a.selIdx {
+		tg.weight[j] = float32(a.selW[j])
+	}
+	return tg, nil
+}
+
+// firstNonFinite returns the index of the first NaN or Inf value, or -1.
+func firstNonFinite(v []float64) int {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return i
+		}
+	}
+	return -1
+}

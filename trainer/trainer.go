@@ -1,0 +1,256 @@
+package trainer
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/ohemlab/ohemlab/trainer/data"
+)
+
+// Options are the trainer's run-time options that are not part of the
+// experiment config.
+type Options struct {
+	// Sink receives events; nil discards them.
+	Sink Sink
+	// MaxSteps stops Run after this many steps (0 = run until ctx is done).
+	MaxSteps int64
+	// Paused starts the trainer paused.
+	Paused bool
+}
+
+// State is a snapshot of the trainer for /api/state and new viewers.
+type State struct {
+	Config  Config      `json:"config"`
+	Version int64       `json:"version"`
+	Status  string      `json:"status"` // one of the State* constants
+	Reason  string      `json:"reason,omitempty"`
+	Step    int64       `json:"step"`
+	Arms    []ArmState  `json:"arms"`
+	Dataset DatasetInfo `json:"dataset"`
+}
+
+// ArmState is one arm's progress.
+type ArmState struct {
+	Name             string     `json:"name"`
+	Step             int64      `json:"step"`
+	ExamplesSeen     int64      `json:"examples_seen"`
+	ExamplesBackprop int64      `json:"examples_backprop"`
+	WallSeconds      float64    `json:"wall_seconds"`
+	LastEval         *EvalEvent `json:"last_eval,omitempty"`
+}
+
+// DatasetInfo describes the loaded dataset for viewers.
+type DatasetInfo struct {
+	Name        string     `json:"name"`
+	Classes     int        `json:"classes"`
+	ClassNames  []string   `json:"class_names"`
+	Dim         int        `json:"dim"`
+	ImageW      int        `json:"image_w,omitempty"`
+	ImageH      int        `json:"image_h,omitempty"`
+	NumTrain    int        `json:"num_train"`
+	NumTest     int        `json:"num_test"`
+	Bounds      [4]float64 `json:"bounds"`
+	FlippedFrac float64    `json:"flipped_frac"` // share of training labels flipped
+	// Generation changes on every reset, so that caches keyed by example id
+	// (thumbnails) can be invalidated.
+	Generation int64 `json:"generation"`
+}
+
+// ExampleStats are one training example's statistics over the whole run for
+// one arm (Dataset Cartography and forgetting).
+type ExampleStats struct {
+	ID          int32   `json:"id"`
+	Label       int32   `json:"label"`       // training label (maybe flipped)
+	CleanLabel  int32   `json:"clean_label"` // label before noise
+	Flipped     bool    `json:"flipped"`
+	Seen        int32   `json:"seen"`
+	Selected    int32   `json:"selected"`
+	LastLoss    float32 `json:"last_loss"`
+	MeanLoss    float32 `json:"mean_loss"`
+	Confidence  float32 `json:"confidence"`  // mean true-class probability
+	Variability float32 `json:"variability"` // std of true-class probability
+	Forgets     int32   `json:"forgets"`     // correct -> wrong transitions
+	LastPred    int32   `json:"last_pred"`
+}
+
+// DataMap is a (subsampled) snapshot of every seen example's statistics.
+type DataMap struct {
+	Arm    int            `json:"arm"`
+	Step   int64          `json:"step"`
+	Total  int            `json:"total"` // examples seen at least once
+	Points []ExampleStats `json:"points"`
+}
+
+// Trainer runs the training loop of one experiment in the background and
+// takes live changes between two batches. Its methods are safe for
+// concurrent use; Run is called once.
+//
+// Controls (Apply, Pause, Reset, ...) only record what they want under mu
+// and wake the loop; the training goroutine picks the pending state up
+// between two batches, so a change never lands in the middle of a step.
+type Trainer struct {
+	opt  Options
+	wake chan struct{}
+
+	mu         sync.Mutex
+	cfg        Config // newest accepted config
+	version    int64  // its version
+	set        *data.Set
+	generation int64
+	cur        *engine // the engine the loop must run (replaced by Reset)
+	loopEng    *engine // the engine the loop is running, if any
+	paused     bool    // paused by the user
+	diverged   bool    // paused by a divergence or step error
+	stopped    bool
+	started    bool
+	reason     string
+	reasonArm  int
+	stepReq    int // single steps requested while paused
+	evalReq    bool
+	events     []Event // from controls, published by the loop
+	step       int64
+	arms       []ArmState
+}
+
+// New validates cfg (filling in defaults), loads the dataset and builds the
+// model. It returns clear errors for bad configs and missing data.
+func New(cfg Config, opt Options) (*Trainer, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	set, err := data.Load(cfg.Data, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := newEngine(cfg, set, 1)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{
+		opt:        opt,
+		wake:       make(chan struct{}, 1),
+		cfg:        cfg,
+		version:    1,
+		set:        set,
+		generation: 1,
+		cur:        eng,
+		paused:     opt.Paused,
+		arms:       armStates(cfg),
+	}
+	return t, nil
+}
+
+// armStates returns fresh progress records for cfg's arms.
+func armStates(cfg Config) []ArmState {
+	out := make([]ArmState, len(cfg.Arms))
+	for i, a := range cfg.Arms {
+		out[i].Name = a.Name
+	}
+	return out
+}
+
+// status returns the run state; t.mu is held.
+func (t *Trainer) status() string {
+	switch {
+	case t.stopped:
+		return StateStopped
+	case t.diverged:
+		return StateDiverged
+	case t.paused:
+		return StatePaused
+	default:
+		return StateRunning
+	}
+}
+
+// State returns a snapshot of the trainer.
+func (t *Trainer) State() State {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := State{
+		Config:  t.cfg.clone(),
+		Version: t.version,
+		Status:  t.status(),
+		Reason:  t.reason,
+		Step:    t.step,
+		Arms:    append([]ArmState(nil), t.arms...),
+		Dataset: t.datasetInfo(),
+	}
+	for i := range s.Arms {
+		if i < len(t.cfg.Arms) {
+			s.Arms[i].Name = t.cfg.Arms[i].Name
+		}
+	}
+	return s
+}
+
+// datasetInfo describes t.set; t.mu is held.
+func (t *Trainer) datasetInfo() DatasetInfo {
+	s := t.set
+	return DatasetInfo{
+		Name:        s.Name,
+		Classes:     s.Classes,
+		ClassNames:  append([]string(nil), s.ClassNames...),
+		Dim:         s.Dim,
+		ImageW:      s.ImageW,
+		ImageH:      s.ImageH,
+		NumTrain:    s.NumTrain(),
+		NumTest:     s.NumTest(),
+		Bounds:      s.Bounds,
+		FlippedFrac: s.FlippedFrac(),
+		Generation:  t.generation,
+	}
+}
+
+// Dataset returns the current dataset (read-only: never modify it).
+func (t *Trainer) Dataset() *data.Set {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.set
+}
+
+// armStats returns arm's statistics and the set they describe.
+func (t *Trainer) armStats(arm int) (*exampleStats, *data.Set, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if arm < 0 || arm >= len(t.cur.arms) {
+		return nil, nil, fmt.Errorf("arm = %d out of range: want 0 <= arm <= %d", arm, len(t.cur.arms)-1)
+	}
+	return t.cur.arms[arm].stats, t.cur.set, nil
+}
+
+// labeller returns a function that fills in the labels of an example of set.
+func labeller(set *data.Set) func(e *ExampleStats) {
+	return func(e *ExampleStats) {
+		e.Label = set.TrainY[e.ID]
+		e.CleanLabel = e.Label
+		if set.CleanY != nil {
+			e.CleanLabel = set.CleanY[e.ID]
+		}
+		if set.Flipped != nil {
+			e.Flipped = set.Flipped[e.ID]
+		}
+	}
+}
+
+// DataMap returns up to max examples' statistics of arm (all if max <= 0),
+// subsampled deterministically: evenly spaced over the seen examples in id
+// order.
+func (t *Trainer) DataMap(arm, max int) (DataMap, error) {
+	st, set, err := t.armStats(arm)
+	if err != nil {
+		return DataMap{}, err
+	}
+	total, step, pts := st.dataMap(max, labeller(set))
+	return DataMap{Arm: arm, Step: step, Total: total, Points: pts}, nil
+}
+
+// Example returns one training example's statistics for arm.
+func (t *Trainer) Example(arm int, id int) (ExampleStats, error) {
+	st, set, err := t.armStats(arm)
+	if err != nil {
+		return ExampleStats{}, err
+	}
+	return st.example(id, labeller(set))
+}

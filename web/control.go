@@ -1,0 +1,261 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// Control message types, the "type" of a client message.
+const (
+	MsgSet    = "set"
+	MsgPause  = "pause"
+	MsgResume = "resume"
+	MsgStep   = "step"
+	MsgEval   = "eval"
+	MsgReset  = "reset"
+	MsgSpeed  = "speed"
+)
+
+// MaxIDBytes is the longest request id echoed back.
+const MaxIDBytes = 64
+
+// MaxStepsPerSecond is the largest speed cap accepted.
+const MaxStepsPerSecond = 1e6
+
+// Control is one decoded client message.
+type Control struct {
+	// Type is one of the Msg* constants.
+	Type string
+	// ID is echoed in the ack or error frame.
+	ID string
+	// Token is the control token, if the message carries one.
+	Token string
+	// Change is the live change of a set message.
+	Change trainer.Change
+	// Config is the new config of a reset message; nil means the current
+	// config with fresh weights.
+	Config *trainer.Config
+	// StepsPerS is the speed of a speed message (0 = unlimited).
+	StepsPerS float64
+}
+
+// commonKeys are allowed on every message.
+var commonKeys = []string{"type", "id", "token"}
+
+// setKeys are the fields of trainer.Change, the keys of a set message.
+var setKeys = []string{"arm", "k", "m", "ratio", "strategy", "thresh", "min_kept",
+	"neg_pos", "min_neg", "beta", "lr", "exec", "focal_gamma", "focal_alpha",
+	"speed_cap", "eval_every"}
+
+// msgKeys lists the keys each message type allows besides commonKeys.
+var msgKeys = map[string][]string{
+	MsgSet:    setKeys,
+	MsgPause:  nil,
+	MsgResume: nil,
+	MsgStep:   nil,
+	MsgEval:   nil,
+	MsgReset:  {"config"},
+	MsgSpeed:  {"steps_per_s"},
+}
+
+// msgTypes lists the message types in documentation order.
+var msgTypes = []string{MsgSet, MsgPause, MsgResume, MsgStep, MsgEval, MsgReset, MsgSpeed}
+
+// DecodeControl parses one client message strictly: a single JSON object
+// of at most MaxMessageBytes with a known type and only the fields that
+// type allows, each of the right JSON type. It checks the shape only;
+// applying the message checks values against the current run.
+func DecodeControl(b []byte) (Control, error) {
+	var c Control
+	if len(b) > MaxMessageBytes {
+		return c, fmt.Errorf("message too large: %d bytes, the limit is %d", len(b), MaxMessageBytes)
+	}
+	if !utf8.Valid(b) {
+		return c, errors.New("message is not valid UTF-8")
+	}
+	var fields map[string]json.RawMessage
+	if err := decodeStrict(b, &fields, false); err != nil {
+		return c, err
+	}
+	if fields == nil {
+		return c, errors.New("message must be a JSON object, got null")
+	}
+	rawType, ok := fields["type"]
+	if !ok {
+		return c, errors.New(`message has no "type": want one of ` + strings.Join(msgTypes, ", "))
+	}
+	if err := json.Unmarshal(rawType, &c.Type); err != nil {
+		return c, errors.New(`"type" must be a string`)
+	}
+	allowed, ok := msgKeys[c.Type]
+	if !ok {
+		return c, fmt.Errorf("unknown message type %q: want one of %s", clip(c.Type), strings.Join(msgTypes, ", "))
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(commonKeys, k) && !slices.Contains(allowed, k) {
+			if len(allowed) == 0 {
+				return c, fmt.Errorf("unknown field %q: a %s message takes no fields besides type, id and token", clip(k), c.Type)
+			}
+			return c, fmt.Errorf("unknown field %q for a %s message: allowed are %s", clip(k), c.Type, strings.Join(allowed, ", "))
+		}
+	}
+	if raw, ok := fields["id"]; ok {
+		if err := json.Unmarshal(raw, &c.ID); err != nil {
+			return c, errors.New(`"id" must be a string`)
+		}
+		if len(c.ID) > MaxIDBytes {
+			return c, fmt.Errorf(`"id" is %d bytes long, the limit is %d`, len(c.ID), MaxIDBytes)
+		}
+	}
+	if raw, ok := fields["token"]; ok {
+		if err := json.Unmarshal(raw, &c.Token); err != nil {
+			return c, errors.New(`"token" must be a string`)
+		}
+	}
+	switch c.Type {
+	case MsgSet:
+		if err := decodeStrict(b, &struct {
+			trainer.Change
+			Type  string `json:"type"`
+			ID    string `json:"id"`
+			Token string `json:"token"`
+		}{}, true); err != nil {
+			return c, err
+		}
+		var ch trainer.Change
+		for _, k := range keys {
+			if slices.Contains(setKeys, k) && string(fields[k]) == "null" {
+				return c, fmt.Errorf("field %q must not be null", k)
+			}
+		}
+		if err := json.Unmarshal(b, &ch); err != nil {
+			return c, describeJSONError(err)
+		}
+		if len(keys) == countCommon(keys) || (len(keys) == countCommon(keys)+1 && slices.Contains(keys, "arm")) {
+			return c, errors.New("set message changes nothing: give at least one of " + strings.Join(setKeys[1:], ", "))
+		}
+		c.Change = ch
+	case MsgReset:
+		if raw, ok := fields["config"]; ok && string(raw) != "null" {
+			var cfg trainer.Config
+			if err := decodeStrict(raw, &cfg, true); err != nil {
+				return c, fmt.Errorf("config: %w", err)
+			}
+			c.Config = &cfg
+		}
+	case MsgSpeed:
+		raw, ok := fields["steps_per_s"]
+		if !ok {
+			return c, errors.New(`speed message needs "steps_per_s" (0 = unlimited)`)
+		}
+		if err := json.Unmarshal(raw, &c.StepsPerS); err != nil {
+			return c, errors.New(`"steps_per_s" must be a number`)
+		}
+		if c.StepsPerS < 0 || c.StepsPerS > MaxStepsPerSecond {
+			return c, fmt.Errorf("steps_per_s = %g is out of range: want 0 (unlimited) to %g", c.StepsPerS, MaxStepsPerSecond)
+		}
+	}
+	return c, nil
+}
+
+func countCommon(keys []string) int {
+	n := 0
+	for _, k := range keys {
+		if slices.Contains(commonKeys, k) {
+			n++
+		}
+	}
+	return n
+}
+
+// decodeStrict decodes exactly one JSON value from b into v, optionally
+// rejecting unknown fields, and turns decoder errors into clear messages.
+func decodeStrict(b []byte, v any, disallowUnknown bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if disallowUnknown {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty message: want a JSON object")
+		}
+		return describeJSONError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON object: send one message per frame")
+	}
+	return nil
+}
+
+// describeJSONError rewrites encoding/json errors into messages a person
+// can act on.
+func describeJSONError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		if te.Field == "" {
+			return fmt.Errorf("message must be a JSON object, got a JSON %s", te.Value)
+		}
+		field := te.Field
+		if i := strings.LastIndexByte(field, '.'); i >= 0 {
+			field = field[i+1:]
+		}
+		return fmt.Errorf("field %q: want %s, got JSON %s", field, goTypeName(te.Type.String()), te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("malformed JSON: the message ends early")
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s", clip(rest))
+	}
+	return errors.New(strings.TrimPrefix(msg, "json: "))
+}
+
+// goTypeName names a Go type as a JSON value a person would send.
+func goTypeName(t string) string {
+	t = strings.TrimPrefix(t, "*")
+	switch {
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "an integer in range"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// clip shortens user-supplied text quoted in an error message.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	for i := max; i > 0; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i] + "…"
+		}
+	}
+	return s[:max]
+}

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"io"
+
+	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/web/store"
+)
+
+// Engine is what the server needs of the training engine: exactly the
+// methods of *trainer.Trainer it calls, so that tests can use fakes. All
+// methods must be safe for concurrent use.
+type Engine interface {
+	// Apply validates a live change and applies it at the next batch.
+	Apply(ch trainer.Change) (*trainer.ConfigEvent, error)
+	// Reset restarts training from scratch with cfg.
+	Reset(cfg trainer.Config) error
+	// Pause pauses training after the current batch.
+	Pause()
+	// Resume resumes a paused or diverged run.
+	Resume() error
+	// StepOnce runs exactly one batch while paused.
+	StepOnce() error
+	// RequestEval asks for an evaluation after the current batch.
+	RequestEval()
+	// State returns a snapshot of the trainer.
+	State() trainer.State
+	// Dataset returns the current dataset (read-only).
+	Dataset() *data.Set
+	// DataMap returns up to max examples' statistics of arm.
+	DataMap(arm, max int) (trainer.DataMap, error)
+	// Example returns one training example's statistics for arm.
+	Example(arm int, id int) (trainer.ExampleStats, error)
+}
+
+// *trainer.Trainer is the production Engine.
+var _ Engine = (*trainer.Trainer)(nil)
+
+// RunStore is the saved-runs store the /api/runs routes serve;
+// *store.Store satisfies it. Ids and names reaching it have passed
+// store.ParseID and store.ValidateName. Errors wrapping store.ErrNotFound
+// become 404, store.ErrActive 409, others 500.
+type RunStore interface {
+	// List returns the saved runs, newest first.
+	List() ([]store.RunInfo, error)
+	// Get returns everything saved about one run.
+	Get(id int64) (*store.Run, error)
+	// Delete removes one run.
+	Delete(id int64) error
+	// Rename sets a run's name.
+	Rename(id int64, name string) error
+}
+
+// RunCSVExporter is optionally implemented by a RunStore that exports a
+// run's metrics as CSV (GET /api/runs/{id}/export.csv).
+type RunCSVExporter interface {
+	ExportCSV(w io.Writer, id int64) error
+}

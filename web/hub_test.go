@@ -1,0 +1,200 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// TestSlowViewerCostsNothing connects a viewer that never reads and one
+// that does, publishes many large events and checks that every Publish
+// returned, the fast viewer got the last step and the stuck one was
+// dropped.
+func TestSlowViewerCostsNothing(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.WriteWait = 200 * time.Millisecond
+		o.ViewerQueue = 16
+		o.BatchInterval = time.Millisecond
+	})
+	stuck, _, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	fast, _ := e.dial(t, "")
+	var stuckV *viewer
+	e.s.hub.vmu.RLock()
+	for v := range e.s.hub.viewers {
+		if stuckV == nil || v.remote == stuck.LocalAddr().String() {
+			stuckV = v
+		}
+	}
+	e.s.hub.vmu.RUnlock()
+	stuckGone := stuckV.writeDone
+	waitFor(t, "two viewers", func() bool { return e.s.Viewers() == 2 })
+
+	type result struct {
+		last float64
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		var r result
+		for {
+			fast.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, b, err := fast.ReadMessage()
+			if err != nil {
+				r.err = err
+				got <- r
+				return
+			}
+			var f struct {
+				Type, State string
+				Step        float64
+			}
+			json.Unmarshal(b, &f)
+			if f.Type == "batch" {
+				r.last = f.Step
+			}
+			if f.Type == "status" && f.State == trainer.StatePaused {
+				got <- r
+				return
+			}
+		}
+	}()
+	// Publish until the stuck viewer is dropped (its socket buffers fill,
+	// a write times out), at most maxEvents events.
+	const maxEvents = 20000
+	big := make([]float32, 1<<15) // ~150 KB per frame fills the socket fast
+	var n int64
+	for n = 1; n <= maxEvents; n++ {
+		ev := batchEvent(0, n)
+		ev.Losses = big
+		e.s.Publish(ev)
+		if n%50 == 0 {
+			e.s.Publish(&trainer.StatusEvent{State: trainer.StateRunning, Step: n})
+			if e.s.Viewers() < 2 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if n > maxEvents {
+		t.Fatalf("stuck viewer still connected after %d events (hub seq %d, dropped %d)", maxEvents, e.s.hub.seq.Load(), e.s.hub.dropped.Load())
+	}
+	e.s.Publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: n})
+	r := <-got
+	if r.err != nil {
+		t.Fatalf("fast viewer: %v", r.err)
+	}
+	if r.last != float64(n) {
+		t.Errorf("fast viewer's last batch step = %v, want %d", r.last, n)
+	}
+	select {
+	case <-stuckGone:
+	default:
+		t.Error("the dropped viewer was the fast one")
+	}
+	t.Logf("stuck viewer dropped after %d events", n)
+	if d := e.s.hub.dropped.Load(); d != 0 {
+		t.Errorf("hub dropped %d events", d)
+	}
+}
+
+// TestNoGoroutineLeak connects and disconnects viewers (cleanly and
+// abruptly) and waits for the goroutine count to return to its baseline.
+func TestNoGoroutineLeak(t *testing.T) {
+	e := newEnv(t, nil)
+	http0 := runtime.NumGoroutine()
+	var conns []*websocket.Conn
+	for i := 0; i < 20; i++ {
+		c, _ := e.dial(t, "")
+		conns = append(conns, c)
+	}
+	e.s.Publish(batchEvent(0, 1))
+	for i, c := range conns {
+		readUntil(t, c, "batch")
+		if i%2 == 0 {
+			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"))
+		}
+		c.Close()
+	}
+	waitFor(t, "viewers gone", func() bool { return e.s.Viewers() == 0 })
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > http0 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutines: %d, baseline %d\n%s", runtime.NumGoroutine(), http0, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSeriesDownsampling(t *testing.T) {
+	s := newSeries(4, 4)
+	for i := int64(1); i <= 40; i++ {
+		s.add(item{seq: i, arm: int(i % 2), json: []byte{byte('0' + i%10)}})
+	}
+	got, down := s.after(nil, 0)
+	if !down {
+		t.Error("downsampled = false after evictions with stride > 1")
+	}
+	if len(got) > 4+4 || len(got) < 5 {
+		t.Errorf("kept %d items, want recent 4 plus at most 4 archived", len(got))
+	}
+	// Both arms survive in the archive.
+	arms := map[int]bool{}
+	for _, it := range s.archive {
+		arms[it.arm] = true
+	}
+	if len(arms) != 2 {
+		t.Errorf("archive arms = %v, want both", arms)
+	}
+	// Recent rows are complete: since 36 gives 37..40.
+	got, down = s.after(nil, 36)
+	if len(got) != 4 || down {
+		t.Errorf("after(36) = %d items (downsampled %v), want 4, false", len(got), down)
+	}
+	if _, ok := s.recentAfter(nil, 10, 40, 100); ok {
+		t.Error("recentAfter from an evicted cursor reported complete rows")
+	}
+	if rows, ok := s.recentAfter(nil, 37, 40, 100); !ok || len(rows) != 3 {
+		t.Errorf("recentAfter(37, 40) = %d, %v", len(rows), ok)
+	}
+	if _, ok := s.recentAfter(nil, 37, 40, 2); ok {
+		t.Error("recentAfter over max reported ok")
+	}
+}
+
+func TestHistoryResetOnConfigReset(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := int64(1); i <= 5; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	e.s.Publish(&trainer.EvalEvent{Step: 5, TestAccuracy: 0.9, Surface: &trainer.Surface{W: 1, H: 1, Prob: []float32{0.5}}})
+	waitFor(t, "processed", func() bool { return e.s.hub.seq.Load() == 6 })
+	h := e.s.hub.hist.since(0)
+	if len(h.Rows) != 5 || len(h.Evals) != 1 {
+		t.Fatalf("history: %d rows, %d evals", len(h.Rows), len(h.Evals))
+	}
+	if len(h.Evals[0]) == 0 || bytes.Contains(h.Evals[0], []byte("surface")) {
+		t.Errorf("history eval keeps the surface: %s", h.Evals[0])
+	}
+	h = e.s.hub.hist.since(3)
+	if len(h.Rows) != 2 {
+		t.Errorf("since 3: %d rows, want 2", len(h.Rows))
+	}
+	e.s.Publish(&trainer.ConfigEvent{Version: 2, Reset: true})
+	e.s.Publish(batchEvent(0, 1))
+	waitFor(t, "processed", func() bool { return e.s.hub.seq.Load() == 8 })
+	h = e.s.hub.hist.since(0)
+	if len(h.Rows) != 1 || len(h.Evals) != 0 || len(h.Configs) != 1 || h.RunStartSeq != 7 {
+		t.Errorf("after reset: %d rows, %d evals, %d configs, start %d", len(h.Rows), len(h.Evals), len(h.Configs), h.RunStartSeq)
+	}
+}

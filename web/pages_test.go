@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// TestPageRoutes renders the page and every fragment route through the
+// router and checks status, region ids and role handling.
+func TestPageRoutes(t *testing.T) {
+	const token = "0123456789abcdef0123"
+	env := newEnv(t, nil)
+	tokEnv := newEnv(t, func(o *Options) { o.ControlToken = token })
+	tests := []struct {
+		name   string
+		env    *testEnv
+		path   string
+		status int
+		want   []string
+		reject []string
+	}{
+		{"page", env, "/", 200, []string{`id="controls"`, `id="status"`, `id="hardest"`, `id="runs"`, `data-role="control"`, `id="boot"`, `/static/app.js`, `/static/vendor/uPlot.iife.min.js`}, []string{`disabled`}},
+		{"page as viewer", tokEnv, "/", 200, []string{`data-role="viewer"`, `disabled`}, []string{token}},
+		{"page as presenter", tokEnv, "/?token=" + token, 200, []string{`data-role="control"`}, []string{token}},
+		{"status", env, "/fragments/status", 200, []string{`id="status"`, `data-state="running"`, "tiny"}, []string{"<html"}},
+		{"controls", env, "/fragments/controls", 200, []string{`id="controls"`, `value="topk" selected`, `value="8"`, `value="32"`}, []string{"<html"}},
+		{"controls as viewer", tokEnv, "/fragments/controls", 200, []string{`id="controls"`, `disabled`}, nil},
+		{"hardest", env, "/fragments/hardest?arm=0", 200, []string{`id="hardest"`, `data-rows="0"`, "No example has been selected yet"}, nil},
+		{"hardest bad arm", env, "/fragments/hardest?arm=x", 400, []string{`arm must be 0 or 1`}, nil},
+		{"hardest arm out of range", env, "/fragments/hardest?arm=7", 400, []string{`arm must be 0 or 1`}, nil},
+		{"hardest missing arm", env, "/fragments/hardest?arm=1", 200, []string{"there is no arm 1"}, nil},
+		{"runs without store", env, "/fragments/runs", 200, []string{`id="runs"`, "keeps no run store"}, nil},
+		{"unknown fragment", env, "/fragments/nope", 404, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, hdr, body := tt.env.get(t, tt.path)
+			if code != tt.status {
+				t.Fatalf("GET %s: status %d, want %d: %s", tt.path, code, tt.status, body)
+			}
+			if code == 200 {
+				if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+					t.Errorf("Content-Type %q", ct)
+				}
+				if cc := hdr.Get("Cache-Control"); cc != "no-store" {
+					t.Errorf("Cache-Control %q, want no-store", cc)
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("GET %s lacks %q:\n%s", tt.path, w, body)
+				}
+			}
+			for _, r := range tt.reject {
+				if strings.Contains(string(body), r) {
+					t.Errorf("GET %s contains %q", tt.path, r)
+				}
+			}
+		})
+	}
+}
+
+// TestPageEscapesNames checks that a hostile dataset name is escaped in the
+// page, the embedded state and the status fragment.
+func TestPageEscapesNames(t *testing.T) {
+	env := newEnv(t, nil)
+	env.fake.mu.Lock()
+	env.fake.st.Dataset.Name = `<script>alert(1)</script>`
+	env.fake.mu.Unlock()
+	for _, path := range []string{"/", "/fragments/status"} {
+		code, _, body := env.get(t, path)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		if strings.Contains(string(body), "<script>alert") {
+			t.Errorf("GET %s renders the name unescaped", path)
+		}
+	}
+}
+
+// TestHardestRowsOf checks the order (most selected, then mean loss, then
+// id), the cap, skipping never-selected examples and class names.
+func TestHardestRowsOf(t *testing.T) {
+	pts := []trainer.ExampleStats{
+		{ID: 5, Selected: 2, MeanLoss: 1, Label: 1, CleanLabel: 0, Flipped: true, LastPred: 0},
+		{ID: 3, Selected: 0, MeanLoss: 9},
+		{ID: 9, Selected: 7, MeanLoss: 0.5, Label: 0},
+		{ID: 1, Selected: 2, MeanLoss: 1, Label: 1},
+		{ID: 2, Selected: 2, MeanLoss: 3, Label: 7},
+	}
+	names := []string{"zero", "one"}
+	tests := []struct {
+		n    int
+		want []int
+	}{
+		{10, []int{9, 2, 1, 5}},
+		{2, []int{9, 2}},
+		{0, []int{}},
+	}
+	for _, tt := range tests {
+		rows := hardestRowsOf(pts, names, tt.n)
+		got := []int{}
+		for _, r := range rows {
+			got = append(got, r.ID)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("n=%d: ids %v, want %v", tt.n, got, tt.want)
+		}
+	}
+	rows := hardestRowsOf(pts, names, 10)
+	if r := rows[3]; r.Label != "one" || r.Clean != "zero" || r.Pred != "zero" || !r.Flipped {
+		t.Errorf("row of example 5 is %+v", r)
+	}
+	if r := rows[1]; r.Label != "7" {
+		t.Errorf("unnamed class shows %q, want its number", r.Label)
+	}
+}

@@ -1,0 +1,222 @@
+// Package web is OHEM Lab's HTTP server: the JSON API, the websocket hub
+// that streams the trainer's events to every viewer, and the page routes.
+// Only cmd wires it to a trainer; tests use fakes of Engine.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/websocket"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxViewers    = 2000
+	DefaultControlRate   = 10.0 // messages per second
+	DefaultControlBurst  = 20
+	DefaultBatchInterval = 50 * time.Millisecond
+	DefaultPingInterval  = 20 * time.Second
+	DefaultPongWait      = 45 * time.Second
+	DefaultWriteWait     = 10 * time.Second
+	DefaultViewerQueue   = 256
+	// MaxMessageBytes is the largest control message accepted, on the
+	// websocket and by POST /api/control.
+	MaxMessageBytes = 64 << 10
+	// MaxUploadBytes is the largest CSV upload accepted.
+	MaxUploadBytes = 32 << 20
+)
+
+// Options configure a Server. Only Engine is required.
+type Options struct {
+	// Engine is the training engine; required.
+	Engine Engine
+	// Logger receives request and connection logs; nil discards them.
+	Logger *slog.Logger
+	// ControlToken, when not empty, is required to control training;
+	// viewers without it are read-only. Compared in constant time, never
+	// logged or sent.
+	ControlToken string
+	// AllowedOrigins lists extra Origin values (e.g.
+	// "https://lab.example.org") accepted on /ws besides same-origin
+	// requests. Nil means same-origin only.
+	AllowedOrigins []string
+	// MaxViewers caps the websocket connections (default 2000).
+	MaxViewers int
+	// ControlRate and ControlBurst configure the per-connection token
+	// bucket for control messages (defaults 10/s, burst 20).
+	ControlRate  float64
+	ControlBurst int
+	// BatchInterval is the minimum time between two batch frames of one
+	// arm to one viewer (default 50 ms: at most 20 per second).
+	BatchInterval time.Duration
+	// PingInterval, PongWait and WriteWait are the websocket keep-alive
+	// timings (defaults 20 s, 45 s, 10 s). PongWait must exceed
+	// PingInterval.
+	PingInterval, PongWait, WriteWait time.Duration
+	// ViewerQueue bounds the frames (other than coalesced batch frames)
+	// waiting for one viewer; a viewer beyond it is dropped (default 256).
+	ViewerQueue int
+	// Runs, when set, serves saved runs under /api/runs.
+	Runs RunStore
+	// UploadDir is where uploaded CSV files are kept; empty disables
+	// POST /api/upload.
+	UploadDir string
+}
+
+// Server is the OHEM Lab HTTP server. Create it with New, serve
+// Handler(), give Sink() to the trainer and Close it on shutdown.
+type Server struct {
+	opts    Options
+	engine  Engine
+	log     *slog.Logger
+	hub     *hub
+	handler http.Handler
+	up      websocket.Upgrader
+	httpLim *limiterMap
+
+	closeOnce sync.Once
+}
+
+// New checks opts, fills in defaults and returns a Server whose hub is
+// running. Call Close to stop it.
+func New(opts Options) (*Server, error) {
+	if opts.Engine == nil {
+		return nil, errors.New("web: Options.Engine is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxViewers == 0 {
+		opts.MaxViewers = DefaultMaxViewers
+	}
+	if opts.ControlRate == 0 {
+		opts.ControlRate = DefaultControlRate
+	}
+	if opts.ControlBurst == 0 {
+		opts.ControlBurst = DefaultControlBurst
+	}
+	if opts.BatchInterval == 0 {
+		opts.BatchInterval = DefaultBatchInterval
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.PongWait == 0 {
+		opts.PongWait = DefaultPongWait
+	}
+	if opts.WriteWait == 0 {
+		opts.WriteWait = DefaultWriteWait
+	}
+	if opts.ViewerQueue == 0 {
+		opts.ViewerQueue = DefaultViewerQueue
+	}
+	switch {
+	case opts.MaxViewers < 0:
+		return nil, errors.New("web: MaxViewers must not be negative")
+	case opts.ControlRate < 0 || opts.ControlBurst < 0:
+		return nil, errors.New("web: ControlRate and ControlBurst must not be negative")
+	case opts.BatchInterval < 0 || opts.PingInterval < 0 || opts.WriteWait < 0:
+		return nil, errors.New("web: intervals must not be negative")
+	case opts.PongWait <= opts.PingInterval:
+		return nil, errors.New("web: PongWait must exceed PingInterval")
+	case opts.ViewerQueue < 8:
+		return nil, errors.New("web: ViewerQueue must be at least 8")
+	}
+	s := &Server{opts: opts, engine: opts.Engine, log: opts.Logger}
+	s.up = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384}
+	if len(opts.AllowedOrigins) > 0 {
+		s.up.CheckOrigin = s.checkOrigin
+	}
+	s.httpLim = newLimiterMap(opts.ControlRate, opts.ControlBurst)
+	s.hub = newHub(s)
+	s.handler = s.routes()
+	go s.hub.run()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Sink returns the trainer.Sink the trainer publishes to. Its Publish
+// never blocks.
+func (s *Server) Sink() trainer.Sink { return trainer.SinkFunc(s.Publish) }
+
+// Publish hands one trainer event to the hub. It never blocks: the hub
+// builds and fans out frames on its own goroutine.
+func (s *Server) Publish(e trainer.Event) { s.hub.publish(e) }
+
+// Close stops the hub and closes every websocket with a "going away" close
+// frame, waiting for their goroutines. http.Server.Shutdown does not close
+// hijacked connections, so call Close as part of shutting down. It is safe
+// to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(s.hub.close)
+}
+
+// State returns the trainer's current state.
+func (s *Server) State() trainer.State { return s.engine.State() }
+
+// Engine returns the engine the server drives.
+func (s *Server) Engine() Engine { return s.engine }
+
+// Runs returns the saved-runs store, or nil.
+func (s *Server) Runs() RunStore { return s.opts.Runs }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Viewers returns the number of connected websocket viewers.
+func (s *Server) Viewers() int { return s.hub.count() }
+
+// Roles a request or connection may have.
+const (
+	RoleControl = "control"
+	RoleViewer  = "viewer"
+)
+
+// Role returns RoleControl when r may control training (no token is
+// configured, or r carries it as the token query parameter, an
+// "Authorization: Bearer" header or an X-Control-Token header) and
+// RoleViewer otherwise.
+func (s *Server) Role(r *http.Request) string {
+	if s.opts.ControlToken == "" || s.tokenOK(requestToken(r)) {
+		return RoleControl
+	}
+	return RoleViewer
+}
+
+// routes builds the router.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer, s.requestLogger)
+	r.Get("/healthz", s.serveHealth)
+	r.Get("/ws", s.serveWS)
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/state", s.serveState)
+		r.Post("/control", s.serveControl)
+		r.Get("/history", s.serveHistory)
+		r.Get("/examples/{file}", s.serveThumb)
+		r.Get("/example/{id}", s.serveExample)
+		r.Get("/datamap", s.serveDataMap)
+		r.Post("/upload", s.serveUpload)
+		if s.opts.Runs != nil {
+			s.mountRuns(r)
+		}
+	})
+	r.Handle("/static/*", s.staticHandler())
+	mountPages(r, s)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such page: "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
+	})
+	return r
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// Run statuses reported by RunInfo.Status.
+const (
+	// StatusRunning is a run a live Recorder is writing.
+	StatusRunning = "running"
+	// StatusPaused is a live run whose trainer is paused.
+	StatusPaused = "paused"
+	// StatusDiverged is a run whose trainer stopped on NaN or Inf.
+	StatusDiverged = "diverged"
+	// StatusFinished is a run that ended normally (reset, stop, shutdown).
+	StatusFinished = "finished"
+	// StatusInterrupted is a run whose process died while recording it: its
+	// Recorder stopped writing heartbeats without finishing it.
+	StatusInterrupted = "interrupted"
+)
+
+// StaleAfter is how long a running or paused run may go without a write
+// before it is reported as interrupted. Recorders write a heartbeat at
+// least every heartbeatEvery.
+const StaleAfter = time.Minute
+
+// RunInfo is what the run list shows about a run.
+type RunInfo struct {
+	ID       int64      `json:"id"`
+	Name     string     `json:"name"`
+	Created  time.Time  `json:"created"`
+	Updated  time.Time  `json:"updated"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Status   string     `json:"status"`
+	// Dataset and Arms (arm names, the strategy by default) come from the
+	// run's initial config.
+	Dataset string   `json:"dataset"`
+	Arms    []string `json:"arms"`
+	Summary Summary  `json:"summary"`
+}
+
+// Run is a saved run with all its series, in step order.
+type Run struct {
+	RunInfo
+	// Config is the config the run started with; Changes are the live
+	// changes after it.
+	Config  trainer.Config `json:"config"`
+	Changes []Change       `json:"changes"`
+	Metrics []Metric       `json:"metrics"`
+	Evals   []Eval         `json:"evals"`
+}
+
+// Change is a live change of a run's config.
+type Change struct {
+	Step    int64          `json:"step"` // first step that used it
+	Version int64          `json:"version"`
+	Changed []string       `json:"changed"`
+	Config  trainer.Config `json:"config"` // the whole config after it
+}
+
+// Metric is one arm's training step, as the protocol's summary row.
+// Non-finite losses (a diverged step) are kept as NaN and written to JSON as
+// null.
+type Metric struct {
+	Arm              int        `json:"arm"`
+	Step             int64      `json:"step"`
+	Version          int64      `json:"version"`
+	BatchLoss        float64    `json:"batch_loss"`
+	SelLoss          float64    `json:"sel_loss"`
+	Q                [5]float64 `json:"q"` // min, p10, p50, p90, max
+	KeptShare        float64    `json:"kept_share"`
+	SelFlippedShare  float64    `json:"sel_flipped_share"`
+	ExamplesSeen     int64      `json:"examples_seen"`
+	ExamplesBackprop int64      `json:"examples_backprop"`
+	Wall             float64    `json:"wall"`
+}
+
+// Eval is one arm's evaluation on the test set.
+type Eval struct {
+	Arm              int       `json:"arm"`
+	Step             int64     `json:"step"`
+	Version          int64     `json:"version"`
+	ExamplesBackprop int64     `json:"examples_backprop"`
+	Wall             float64   `json:"wall"`
+	TestLoss         float64   `json:"test_loss"`
+	TestAccuracy     float64   `json:"test_accuracy"`
+	TrainLoss        float64   `json:"train_loss"`
+	PerClass         []float64 `json:"per_class"`
+	Confusion        [][]int   `json:"confusion"`
+}
+
+// Summary is a run's outcome so far, rewritten at every flush.
+type Summary struct {
+	Arms []ArmSummary `json:"arms"`
+	// State and Reason are the trainer's last reported state.
+	State  string `json:"state,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Dropped counts this run's events the Recorder had to drop because
+	// its queue was full.
+	Dropped int64 `json:"dropped,omitempty"`
+}
+
+// ArmSummary is one arm's outcome. Pointers are nil when unknown or not
+// finite.
+type ArmSummary struct {
+	Arm              int      `json:"arm"`
+	Name             string   `json:"name"`
+	Steps            int64    `json:"steps"`
+	ExamplesSeen     int64    `json:"examples_seen"`
+	ExamplesBackprop int64    `json:"examples_backprop"`
+	WallSeconds      float64  `json:"wall_seconds"`
+	BatchLoss        *float64 `json:"batch_loss,omitempty"`
+	Evals            int      `json:"evals"`
+	TestLoss         *float64 `json:"test_loss,omitempty"`
+	TestAccuracy     *float64 `json:"test_accuracy,omitempty"`
+	BestTestAccuracy *float64 `json:"best_test_accuracy,omitempty"`
+	BestStep         int64    `json:"best_step,omitempty"`
+}
+
+// fin returns &x, or nil when x is NaN or infinite.
+func fin(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// MarshalJSON writes non-finite values as null.
+func (m Metric) MarshalJSON() ([]byte, error) {
+	var q [5]*float64
+	for i, v := range m.Q {
+		q[i] = fin(v)
+	}
+	return json.Marshal(struct {
+		Arm              int         `json:"arm"`
+		Step             int64       `json:"step"`
+		Version          int64       `json:"version"`
+		BatchLoss        *float64    `json:"batch_loss"`
+		SelLoss          *float64    `json:"sel_loss"`
+		Q                [5]*float64 `json:"q"`
+		KeptShare        *float64    `json:"kept_share"`
+		SelFlippedShare  *float64    `json:"sel_flipped_share"`
+		ExamplesSeen     int64       `json:"examples_seen"`
+		ExamplesBackprop int64       `json:"examples_backprop"`
+		Wall             *float64    `json:"wall"`
+	}{m.Arm, m.Step, m.Version, fin(m.BatchLoss), fin(m.SelLoss), q, fin(m.KeptShare),
+		fin(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, fin(m.Wall)})
+}
+
+// MarshalJSON writes non-finite values as null.
+func (e Eval) MarshalJSON() ([]byte, error) {
+	pc := make([]*float64, len(e.PerClass))
+	for i, v := range e.PerClass {
+		pc[i] = fin(v)
+	}
+	return json.Marshal(struct {
+		Arm              int        `json:"arm"`
+		Step             int64      `json:"step"`
+		Version          int64      `json:"version"`
+		ExamplesBackprop int64      `json:"examples_backprop"`
+		Wall             *float64   `json:"wall"`
+		TestLoss         *float64   `json:"test_loss"`
+		TestAccuracy     *float64   `json:"test_accuracy"`
+		TrainLoss        *float64   `json:"train_loss"`
+		PerClass         []*float64 `json:"per_class"`
+		Confusion        [][]int    `json:"confusion"`
+	}{e.Arm, e.Step, e.Version, e.ExamplesBackprop, fin(e.Wall), fin(e.TestLoss),
+		fin(e.TestAccuracy), fin(e.TrainLoss), pc, e.Confusion})
+}

@@ -1,0 +1,314 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// maxRowsPerFrame caps the summary rows one batch frame carries; beyond it
+// the frame says gap: true and the client fetches /api/history.
+const maxRowsPerFrame = 512
+
+// hardReadLimit is gorilla's read limit: messages above it close the
+// connection (1009). Messages between MaxMessageBytes and this are
+// discarded with an error frame and the connection stays up.
+const hardReadLimit = 1 << 20
+
+// viewer is one websocket connection: a reader goroutine (control
+// messages, pongs) and a writer goroutine (frames, pings).
+type viewer struct {
+	s       *Server
+	h       *hub
+	conn    *websocket.Conn
+	control bool
+	remote  string
+
+	mu       sync.Mutex
+	queue    []frame
+	batches  []frame // latest per arm; seq 0 = none
+	overflow bool
+	wake     chan struct{}
+
+	stopOnce  sync.Once
+	done      chan struct{} // closed to stop the writer
+	goingAway bool          // under mu: send 1001 on stop
+	readDone  chan struct{}
+	writeDone chan struct{}
+
+	rowCursor int64 // writer only: highest row seq sent
+}
+
+func newViewer(s *Server, conn *websocket.Conn, control bool, remote string) *viewer {
+	return &viewer{
+		s: s, h: s.hub, conn: conn, control: control, remote: remote,
+		wake: make(chan struct{}, 1), done: make(chan struct{}),
+		readDone: make(chan struct{}), writeDone: make(chan struct{}),
+	}
+}
+
+func (v *viewer) signal() {
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (v *viewer) stop() { v.stopOnce.Do(func() { close(v.done) }) }
+
+// goAway stops the viewer with a going-away close frame.
+func (v *viewer) goAway() {
+	v.mu.Lock()
+	v.goingAway = true
+	v.mu.Unlock()
+	v.stop()
+}
+
+// enqueue queues a frame that is never coalesced away. A viewer whose
+// queue is full is dropped.
+func (v *viewer) enqueue(f frame) {
+	v.mu.Lock()
+	if v.overflow {
+		v.mu.Unlock()
+		return
+	}
+	if len(v.queue) >= v.s.opts.ViewerQueue {
+		v.overflow = true
+		v.queue = nil
+		v.mu.Unlock()
+		v.stop()
+		return
+	}
+	v.queue = append(v.queue, f)
+	v.mu.Unlock()
+	v.signal()
+}
+
+// offerBatch replaces the pending batch frame of f's arm.
+func (v *viewer) offerBatch(f frame) {
+	v.mu.Lock()
+	for len(v.batches) <= f.arm {
+		v.batches = append(v.batches, frame{})
+	}
+	v.batches[f.arm] = f
+	v.mu.Unlock()
+	v.signal()
+}
+
+// sendError queues an error frame for this viewer only.
+func (v *viewer) sendError(id, msg string) {
+	v.enqueue(messageFrame("error", v.h.seq.Load(), errorBody{Error: msg, ID: id}))
+}
+
+// ackBody is the payload of an ack frame.
+type ackBody struct {
+	ID      string `json:"id,omitempty"`
+	Version int64  `json:"version"`
+}
+
+// serve runs the viewer until it disconnects or is stopped. It is called
+// on its own goroutine (the reader); it starts the writer.
+func (v *viewer) serve() {
+	defer v.h.wg.Done()
+	go v.writeLoop()
+	v.readLoop()
+	close(v.readDone)
+	v.stop()
+	<-v.writeDone
+	v.conn.Close()
+	v.h.remove(v)
+	v.h.release()
+}
+
+// readLoop reads control messages until the connection fails.
+func (v *viewer) readLoop() {
+	o := v.s.opts
+	c := v.conn
+	c.SetReadLimit(hardReadLimit)
+	c.SetReadDeadline(time.Now().Add(o.PongWait))
+	c.SetPongHandler(func(string) error {
+		return c.SetReadDeadline(time.Now().Add(o.PongWait))
+	})
+	lim := newBucket(o.ControlRate, o.ControlBurst)
+	for {
+		mt, r, err := c.NextReader()
+		if err != nil {
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(o.PongWait))
+		if mt != websocket.TextMessage {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+			v.sendError("", "binary frames are not accepted: send control messages as JSON text frames")
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(r, MaxMessageBytes+1))
+		if err != nil {
+			return
+		}
+		if len(b) > MaxMessageBytes {
+			n, err := io.Copy(io.Discard, r)
+			if err != nil {
+				return
+			}
+			v.sendError("", fmt.Sprintf("message too large: %d bytes, the limit is %d", int64(len(b))+n, MaxMessageBytes))
+			continue
+		}
+		if !lim.allow(time.Now()) {
+			v.sendError("", fmt.Sprintf("too many control messages: at most %g per second (bursts of %d); this one was ignored", o.ControlRate, o.ControlBurst))
+			continue
+		}
+		v.handle(b)
+	}
+}
+
+// handle decodes and applies one control message, answering with an ack
+// or an error frame to this viewer only.
+func (v *viewer) handle(b []byte) {
+	c, err := DecodeControl(b)
+	if err != nil {
+		v.sendError(c.ID, err.Error())
+		return
+	}
+	version, err := v.s.applyControl(c, v.control)
+	if err != nil {
+		v.sendError(c.ID, err.Error())
+		return
+	}
+	v.s.log.Info("control", "type", c.Type, "remote", v.remote)
+	v.enqueue(messageFrame("ack", v.h.seq.Load(), ackBody{ID: c.ID, Version: version}))
+}
+
+// writeLoop writes queued frames, coalesced batch frames (at most one per
+// arm per BatchInterval) and pings until the viewer stops or a write
+// fails.
+func (v *viewer) writeLoop() {
+	defer close(v.writeDone)
+	o := v.s.opts
+	ping := time.NewTicker(o.PingInterval)
+	defer ping.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	timerOn := false
+	var lastBatch time.Time
+	var buf []byte
+	var out []frame
+	var rows [][]byte
+	for {
+		select {
+		case <-v.wake:
+		case <-timer.C:
+			timerOn = false
+		case <-ping.C:
+			if err := v.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
+				v.fail()
+				return
+			}
+			continue
+		case <-v.done:
+			v.finish()
+			return
+		}
+		now := time.Now()
+		due := now.Sub(lastBatch) >= o.BatchInterval
+		v.mu.Lock()
+		out = append(out[:0], v.queue...)
+		clear(v.queue)
+		v.queue = v.queue[:0]
+		pending := false
+		for i := range v.batches {
+			if v.batches[i].seq == 0 {
+				continue
+			}
+			if due {
+				out = append(out, v.batches[i])
+				v.batches[i] = frame{}
+			} else {
+				pending = true
+			}
+		}
+		v.mu.Unlock()
+		slices.SortStableFunc(out, func(a, b frame) int {
+			switch {
+			case a.seq < b.seq:
+				return -1
+			case a.seq > b.seq:
+				return 1
+			}
+			return 0
+		})
+		sentBatch := false
+		for _, f := range out {
+			var gap bool
+			if f.kind == "batch" {
+				rows, gap = v.rowsFor(rows[:0], f.seq)
+				sentBatch = true
+			}
+			buf = appendSend(buf[:0], f, time.Now(), rows, gap)
+			v.conn.SetWriteDeadline(time.Now().Add(o.WriteWait))
+			if err := v.conn.WriteMessage(websocket.TextMessage, buf); err != nil {
+				v.fail()
+				return
+			}
+		}
+		clear(out)
+		if sentBatch {
+			lastBatch = now
+		}
+		if pending && !timerOn {
+			timer.Reset(o.BatchInterval - now.Sub(lastBatch))
+			timerOn = true
+		}
+	}
+}
+
+// rowsFor appends the rows a batch frame with sequence number seq carries
+// and advances the cursor. gap is true when they are too many or no
+// longer kept: the client then fetches /api/history?since=<cursor>.
+func (v *viewer) rowsFor(dst [][]byte, seq int64) ([][]byte, bool) {
+	if seq <= v.rowCursor {
+		return dst, false
+	}
+	h := v.h.hist
+	h.mu.RLock()
+	dst, ok := h.rows.recentAfter(dst, v.rowCursor, seq, maxRowsPerFrame)
+	h.mu.RUnlock()
+	v.rowCursor = seq
+	return dst, !ok
+}
+
+// fail ends a viewer whose connection broke.
+func (v *viewer) fail() {
+	v.stop()
+	v.conn.Close()
+}
+
+// finish ends a stopped viewer with a close frame: 1001 going away on
+// shutdown, 1008 when it was too slow, 1000 otherwise, then waits briefly
+// for the client's close reply before closing the connection.
+func (v *viewer) finish() {
+	v.mu.Lock()
+	away, slow := v.goingAway, v.overflow
+	v.mu.Unlock()
+	code, text := websocket.CloseNormalClosure, ""
+	switch {
+	case away:
+		code, text = websocket.CloseGoingAway, "server shutting down"
+	case slow:
+		code, text = websocket.ClosePolicyViolation, fmt.Sprintf("viewer too slow: more than %d frames waiting", v.s.opts.ViewerQueue)
+	}
+	err := v.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(v.s.opts.WriteWait))
+	if err == nil && !errors.Is(err, websocket.ErrCloseSent) {
+		select {
+		case <-v.readDone:
+		case <-time.After(time.Second):
+		}
+	}
+	v.conn.Close()
+}

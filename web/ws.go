@@ -1,0 +1,60 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// helloBody is the payload of the hello frame.
+type helloBody struct {
+	State      trainer.State `json:"state"`
+	Role       string        `json:"role"`
+	HistorySeq int64         `json:"history_seq"`
+	// BatchIntervalMS is the minimum time between two batch frames of one
+	// arm.
+	BatchIntervalMS int64 `json:"batch_interval_ms"`
+}
+
+// serveWS upgrades GET /ws to a websocket viewer. Beyond MaxViewers it
+// answers 503 and leaves existing viewers alone; a foreign Origin gets 403.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !s.hub.admit(s.opts.MaxViewers) {
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable,
+			fmt.Sprintf("too many viewers: this server admits %d at once; try again later", s.opts.MaxViewers))
+		return
+	}
+	role := s.Role(r)
+	conn, err := s.up.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has already answered (403 for a foreign origin,
+		// 400 for a bad handshake).
+		s.hub.release()
+		s.log.Info("websocket refused", "err", err, "remote", r.RemoteAddr)
+		return
+	}
+	v := newViewer(s, conn, role == RoleControl, r.RemoteAddr)
+	st := s.engine.State()
+	s.hub.vmu.Lock()
+	if s.hub.closed {
+		s.hub.vmu.Unlock()
+		s.hub.release()
+		conn.Close()
+		return
+	}
+	s.hub.hist.mu.RLock()
+	hseq := s.hub.hist.last
+	s.hub.hist.mu.RUnlock()
+	v.rowCursor = hseq
+	v.queue = append(v.queue, messageFrame("hello", s.hub.seq.Load(), helloBody{
+		State: st, Role: role, HistorySeq: hseq,
+		BatchIntervalMS: s.opts.BatchInterval.Milliseconds(),
+	}))
+	s.hub.viewers[v] = struct{}{}
+	s.hub.wg.Add(1)
+	s.hub.vmu.Unlock()
+	v.signal()
+	go v.serve()
+}

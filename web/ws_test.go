@@ -1,0 +1,353 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/data"
+)
+
+func TestHello(t *testing.T) {
+	e := newEnv(t, nil)
+	_, hello := e.dial(t, "")
+	if hello["role"] != RoleControl {
+		t.Errorf("role = %v, want control (no token configured)", hello["role"])
+	}
+	st, ok := hello["state"].(map[string]any)
+	if !ok || st["status"] != trainer.StateRunning {
+		t.Errorf("hello state = %v", hello["state"])
+	}
+	for _, k := range []string{"seq", "t", "history_seq", "batch_interval_ms"} {
+		if _, ok := hello[k]; !ok {
+			t.Errorf("hello has no %q", k)
+		}
+	}
+}
+
+func TestBatchFrame(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _ := e.dial(t, "")
+	before := float64(time.Now().UnixMilli())
+	e.s.Publish(batchEvent(0, 1))
+	f := readUntil(t, c, "batch")
+	if f["step"] != 1.0 || f["k"] != 4.0 || f["strategy"] != "topk" {
+		t.Errorf("batch frame fields: %v", f)
+	}
+	if ts := f["t"].(float64); ts < before-1 || ts > float64(time.Now().UnixMilli())+1 {
+		t.Errorf("t = %v, want about now (%v)", ts, before)
+	}
+	exs := f["examples"].([]any)
+	if len(exs) != 2 {
+		t.Fatalf("examples = %v, want 2", exs)
+	}
+	ex := exs[1].(map[string]any)
+	want := map[string]any{"i": 2.0, "id": 2.0, "label": 1.0, "pred": 0.0, "loss": 2.0, "flipped": true}
+	for k, v := range want {
+		if ex[k] != v {
+			t.Errorf("examples[1].%s = %v, want %v", k, ex[k], v)
+		}
+	}
+	rows := f["rows"].([]any)
+	if len(rows) != 1 || rows[0].(map[string]any)["step"] != 1.0 {
+		t.Errorf("rows = %v, want the one row of step 1", rows)
+	}
+	if _, ok := f["xy"]; ok {
+		t.Errorf("xy sent for a %d-D set", e.fake.ds.Dim)
+	}
+}
+
+func TestBatchFrameXY(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fake.ds = &data.Set{Name: "circle", Classes: 2, Dim: 2,
+		TrainX: []float32{0, 1, 2, 3, 4, 5}, TrainY: []int32{0, 1, 0}}
+	c, _ := e.dial(t, "")
+	e.s.Publish(batchEvent(0, 1))
+	f := readUntil(t, c, "batch")
+	got, _ := json.Marshal(f["xy"])
+	if string(got) != "[0,1,2,3,4,5,2,3]" {
+		t.Errorf("xy = %s, want the points of ids 0,1,2,1", got)
+	}
+}
+
+// TestRowsWithoutHoles publishes many steps quickly: frames are coalesced,
+// but the rows they carry cover every step exactly once.
+func TestRowsWithoutHoles(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.BatchInterval = 20 * time.Millisecond })
+	c, _ := e.dial(t, "")
+	const n = 300
+	for i := int64(1); i <= n; i++ {
+		e.s.Publish(batchEvent(0, i))
+		if i%50 == 0 {
+			time.Sleep(30 * time.Millisecond)
+		}
+	}
+	seen := map[float64]int{}
+	frames := 0
+	for len(seen) < n {
+		f := readUntil(t, c, "batch")
+		frames++
+		if f["gap"] == true {
+			t.Fatalf("unexpected gap after %d steps", len(seen))
+		}
+		for _, r := range f["rows"].([]any) {
+			seen[r.(map[string]any)["step"].(float64)]++
+		}
+	}
+	for s, k := range seen {
+		if k != 1 {
+			t.Errorf("step %v carried %d times", s, k)
+		}
+	}
+	if frames >= n {
+		t.Errorf("%d batch frames for %d steps: nothing was coalesced", frames, n)
+	}
+	t.Logf("%d steps in %d batch frames", n, frames)
+}
+
+func TestGapWhenRowsOverflow(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.BatchInterval = time.Hour })
+	c, _ := e.dial(t, "")
+	e.s.Publish(batchEvent(0, 1))
+	readUntil(t, c, "batch") // the first frame goes out at once; the next waits an hour
+	_ = c
+	// A second viewer whose cursor is far behind: simulate via the cursor logic.
+	v := &viewer{h: e.s.hub}
+	for i := int64(2); i <= maxRowsPerFrame+10; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	waitFor(t, "rows recorded", func() bool { return e.s.hub.seq.Load() >= maxRowsPerFrame+10 })
+	rows, gap := v.rowsFor(nil, e.s.hub.seq.Load())
+	if !gap || len(rows) != 0 {
+		t.Errorf("rowsFor over the cap: %d rows, gap %v; want 0 rows and a gap", len(rows), gap)
+	}
+	if v.rowCursor != e.s.hub.seq.Load() {
+		t.Errorf("cursor %d not advanced to %d", v.rowCursor, e.s.hub.seq.Load())
+	}
+}
+
+func TestEventFrames(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _ := e.dial(t, "")
+	e.s.Publish(&trainer.StatusEvent{State: trainer.StateDiverged, Reason: "loss is NaN at step 9", Step: 9})
+	st := readUntil(t, c, "status")
+	if st["state"] != trainer.StateDiverged || !strings.Contains(st["reason"].(string), "NaN") {
+		t.Errorf("status frame = %v", st)
+	}
+	nan := float64Nan()
+	e.s.Publish(&trainer.EvalEvent{Arm: 0, Step: 9, TestLoss: nan, TestAccuracy: 0.5,
+		PerClass: []float64{1, 0}, Confusion: [][]int{{1, 0}, {1, 0}}})
+	ev := readUntil(t, c, "eval")
+	if ev["test_loss"] != nil || ev["test_accuracy"] != 0.5 {
+		t.Errorf("eval frame with NaN loss = %v, want test_loss null", ev)
+	}
+}
+
+func TestControlAckAndConfigToEveryone(t *testing.T) {
+	e := newEnv(t, nil)
+	a, _ := e.dial(t, "")
+	b, _ := e.dial(t, "")
+	send(t, a, `{"type":"set","m":4,"id":"req-1"}`)
+	ack := readUntil(t, a, "ack")
+	if ack["id"] != "req-1" || ack["version"] != 2.0 {
+		t.Errorf("ack = %v", ack)
+	}
+	for _, c := range []*websocket.Conn{a, b} {
+		cf := readUntil(t, c, "config")
+		if cf["version"] != 2.0 || !strings.Contains(toJSON(cf["changed"]), "arms[0].m") {
+			t.Errorf("config frame = %v", cf)
+		}
+	}
+	for _, msg := range []string{`{"type":"pause"}`, `{"type":"resume"}`, `{"type":"eval"}`,
+		`{"type":"speed","steps_per_s":5}`, `{"type":"reset"}`} {
+		send(t, a, msg)
+		if f := readUntil(t, a, "ack"); f["type"] != "ack" {
+			t.Errorf("%s: %v", msg, f)
+		}
+	}
+	for _, name := range []string{"Pause", "Resume", "RequestEval", "Reset"} {
+		if e.fake.count(name) != 1 {
+			t.Errorf("%s called %d times, want 1", name, e.fake.count(name))
+		}
+	}
+	// step fails in the fake (not paused): the engine's message comes back.
+	send(t, a, `{"type":"step","id":"s"}`)
+	f := readUntil(t, a, "error")
+	if f["id"] != "s" || !strings.Contains(f["error"].(string), "not paused") {
+		t.Errorf("step error = %v", f)
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestTokenAndRoles(t *testing.T) {
+	const token = "s3cret-token-value"
+	e := newEnv(t, func(o *Options) { o.ControlToken = token })
+	viewer, hello := e.dial(t, "")
+	if hello["role"] != RoleViewer {
+		t.Fatalf("role without token = %v", hello["role"])
+	}
+	presenter, hello2 := e.dial(t, "token="+token)
+	if hello2["role"] != RoleControl {
+		t.Fatalf("role with token = %v", hello2["role"])
+	}
+	send(t, viewer, `{"type":"pause","id":"v"}`)
+	f := readUntil(t, viewer, "error")
+	if !strings.Contains(f["error"].(string), "read-only") {
+		t.Errorf("viewer pause error = %v", f)
+	}
+	send(t, viewer, `{"type":"pause","token":"wrong"}`)
+	f = readUntil(t, viewer, "error")
+	if !strings.Contains(f["error"].(string), "wrong control token") {
+		t.Errorf("wrong token error = %v", f)
+	}
+	if n := e.fake.count("Pause"); n != 0 {
+		t.Fatalf("viewer paused training (%d calls)", n)
+	}
+	send(t, viewer, `{"type":"pause","token":"`+token+`"}`)
+	readUntil(t, viewer, "ack")
+	send(t, presenter, `{"type":"resume"}`)
+	readUntil(t, presenter, "ack")
+
+	code, _, body := e.do(t, "POST", "/api/control", "application/json", strings.NewReader(`{"type":"pause"}`))
+	if code != http.StatusForbidden || !strings.Contains(string(body), "read-only") {
+		t.Errorf("POST without token: %d %s", code, body)
+	}
+	code, _, body = e.do(t, "POST", "/api/control", "application/json", strings.NewReader(`{"type":"pause"}`), "Authorization", "Bearer "+token)
+	if code != http.StatusOK {
+		t.Errorf("POST with bearer token: %d %s", code, body)
+	}
+	code, _, _ = e.do(t, "POST", "/api/control", "application/json", strings.NewReader(`{"type":"pause"}`), "X-Control-Token", token)
+	if code != http.StatusOK {
+		t.Errorf("POST with X-Control-Token: %d", code)
+	}
+	if e.fake.count("Pause") != 3 {
+		t.Errorf("Pause calls = %d, want 3", e.fake.count("Pause"))
+	}
+	// The token never reaches the logs or other viewers.
+	e.s.Publish(&trainer.StatusEvent{State: "paused"})
+	readUntil(t, viewer, "status")
+	if strings.Contains(e.logs.String(), token) {
+		t.Errorf("token appears in the logs")
+	}
+	for _, st := range []any{hello["state"], hello2["state"]} {
+		if strings.Contains(toJSON(st), token) {
+			t.Errorf("token sent in a frame")
+		}
+	}
+}
+
+func TestOriginCheck(t *testing.T) {
+	e := newEnv(t, nil)
+	hdr := http.Header{"Origin": {"http://evil.example"}}
+	_, resp, err := websocket.DefaultDialer.Dial(e.wsURL(""), hdr)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign origin: err %v, resp %v; want 403", err, resp)
+	}
+	same := http.Header{"Origin": {e.ts.URL}}
+	c, _, err := websocket.DefaultDialer.Dial(e.wsURL(""), same)
+	if err != nil {
+		t.Fatalf("same origin refused: %v", err)
+	}
+	c.Close()
+
+	e2 := newEnv(t, func(o *Options) { o.AllowedOrigins = []string{"https://proxy.example"} })
+	c, _, err = websocket.DefaultDialer.Dial(e2.wsURL(""), http.Header{"Origin": {"https://proxy.example"}})
+	if err != nil {
+		t.Fatalf("allow-listed origin refused: %v", err)
+	}
+	c.Close()
+	_, resp, err = websocket.DefaultDialer.Dial(e2.wsURL(""), hdr)
+	if err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign origin with allow-list: err %v", err)
+	}
+}
+
+func TestConnectionCap(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxViewers = 2 })
+	a, _ := e.dial(t, "")
+	e.dial(t, "")
+	_, resp, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third viewer: err %v resp %v, want 503", err, resp)
+	}
+	var body errorBody
+	json.NewDecoder(resp.Body).Decode(&body)
+	if !strings.Contains(body.Error, "too many viewers") {
+		t.Errorf("refusal message = %q", body.Error)
+	}
+	e.s.Publish(batchEvent(0, 1))
+	if f := readUntil(t, a, "batch"); f["step"] != 1.0 {
+		t.Errorf("existing viewer after refusal: %v", f)
+	}
+}
+
+func TestCloseSendsGoingAway(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _ := e.dial(t, "")
+	done := make(chan struct{})
+	go func() {
+		e.s.Close()
+		close(done)
+	}()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var err error
+	for err == nil {
+		_, _, err = c.ReadMessage()
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Errorf("read after Close: %v, want close 1001", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if _, resp, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil); err == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("dial after Close: %v", err)
+	}
+}
+
+func TestPingTimeoutDropsDeadPeer(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.PingInterval = 30 * time.Millisecond
+		o.PongWait = 120 * time.Millisecond
+	})
+	// A peer that never reads never answers pings.
+	c, _, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	waitFor(t, "viewer registered", func() bool { return e.s.Viewers() == 1 })
+	waitFor(t, "dead peer dropped", func() bool { return e.s.Viewers() == 0 })
+
+	// A live peer (reading, so answering pings) stays.
+	live, _ := e.dial(t, "")
+	go func() {
+		for {
+			if _, _, err := live.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(400 * time.Millisecond)
+	if e.s.Viewers() != 1 {
+		t.Errorf("live viewer dropped: %d viewers", e.s.Viewers())
+	}
+}
+
+func float64Nan() float64 {
+	var z float64
+	return z / z
+}
