@@ -48,3 +48,17 @@ func BenchmarkTopKIndices(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkQuantiles(b *testing.B) {
+	ps := []float64{0, 0.1, 0.5, 0.9, 1}
+	for _, k := range benchSizes {
+		b.Run(fmt.Sprintf("K=%d", k), func(b *testing.B) {
+			losses := randLosses(rand.New(rand.NewPCG(uint64(k), 3)), k, false)
+			dst := make([]float64, 0, len(ps))
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = Quantiles(dst, losses, ps)
+			}
+		})
+	}
+}

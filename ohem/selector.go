@@ -77,8 +77,10 @@ func (s *Selector) SetParams(p Params) error {
 // allocate in steady state.
 //
 // It returns an error, and empty slices, for NaN or Inf losses, empty input,
-// M > K, slices of different lengths, and missing labels (hardneg) or
-// probabilities (threshold). On error the selector's state is unchanged.
+// M > K (or threshold's MinKept > K), slices of different lengths, missing
+// labels (hardneg) or probabilities (threshold), and probabilities outside
+// [0, 1]. On error the selector's state is unchanged: a random or selective
+// selector draws nothing and its history stays as it was.
 func (s *Selector) Select(dst []int, w []float64, in Input) ([]int, []float64, error) {
 	dst, w = dst[:0], w[:0]
 	if err := s.check(in); err != nil {

@@ -1,6 +1,7 @@
 package ohem
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -34,9 +35,7 @@ func TestTopKIndices(t *testing.T) {
 	}
 }
 
-var posInf = 1 / zero()
-
-func zero() float64 { return 0 }
+var posInf = math.Inf(1)
 
 // seq returns n values starting at 0 in steps of step.
 func seq(n int, step float64) []float64 {

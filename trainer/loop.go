@@ -163,9 +163,16 @@ func (t *Trainer) trainStep(eng *engine) bool {
 		events = append(events, ev)
 	}
 	eng.step = step
+	t.record(eng, step, fail, failArm)
 	for _, ev := range events {
 		t.publish(ev)
 	}
+	return fail == nil
+}
+
+// record updates the trainer's snapshot after a step of eng (unless a
+// reset has replaced it) and, on failure, pauses the run with the reason.
+func (t *Trainer) record(eng *engine, step int64, fail error, failArm int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.cur == eng {
@@ -185,7 +192,6 @@ func (t *Trainer) trainStep(eng *engine) bool {
 			}
 		}
 	}
-	return fail == nil
 }
 
 // evaluate evaluates every arm of eng and publishes the results.

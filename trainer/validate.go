@@ -88,11 +88,11 @@ func (a ArmConfig) validate(i, k int) error {
 	}
 	if a.Select.Strategy != "" || a.Select.M != 0 {
 		if err := a.Select.Validate(); err != nil {
-			return fmt.Errorf("%s", field(strings.TrimPrefix(err.Error(), "ohem: ")))
+			return selectErr(i, err)
 		}
 		if k > 0 {
 			if err := a.Select.CheckK(k); err != nil {
-				return fmt.Errorf("%s", field(strings.TrimPrefix(err.Error(), "ohem: ")))
+				return selectErr(i, err)
 			}
 		}
 	}
@@ -111,6 +111,22 @@ func (a ArmConfig) validate(i, k int) error {
 		return fmt.Errorf("%s = %v out of range: want 0 <= focal_alpha < 1 (0 = off)", field("focal_alpha"), a.FocalAlpha)
 	}
 	return nil
+}
+
+// selectErr rewrites an ohem parameter error of arm i so that it names the
+// config field: "ohem: m = 9 out of range..." becomes "arms[0].m = 9 out of
+// range...".
+func selectErr(i int, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "ohem: ")
+	if strings.HasPrefix(msg, "unknown strategy") {
+		return fmt.Errorf("arms[%d].strategy: %s", i, msg)
+	}
+	name, _, _ := strings.Cut(msg, " ")
+	switch name {
+	case "m", "thresh", "min_kept", "neg_pos", "min_neg", "beta", "history", "positive":
+		return fmt.Errorf("arms[%d].%s", i, msg)
+	}
+	return fmt.Errorf("arms[%d].select: %s", i, msg)
 }
 
 // validLR checks a learning rate; zeroOK accepts 0 (meaning the default).

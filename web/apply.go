@@ -152,6 +152,9 @@ func checkChange(ch trainer.Change, st trainer.State) error {
 	if numTrain > 0 {
 		kMax = min(kMax, numTrain)
 	}
+	if ch.K != nil && numTrain > 0 && *ch.K > numTrain {
+		return badRequest("set: k = %d is larger than the training set (%d examples)", *ch.K, numTrain)
+	}
 	for _, err := range []error{
 		intIn("k", ch.K, 1, kMax),
 		intIn("m", ch.M, 1, MaxBatch),
@@ -168,9 +171,6 @@ func checkChange(ch trainer.Change, st trainer.State) error {
 		intIn("eval_every", ch.EvalEvery, 1, MaxEvalStep),
 	} {
 		if err != nil {
-			if ch.K != nil && *ch.K > kMax && numTrain > 0 && *ch.K <= MaxBatch {
-				return badRequest("set: k = %d is larger than the training set (%d examples)", *ch.K, numTrain)
-			}
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ var badControls = []struct {
 	{"wrong type m", `{"type":"set","m":"many"}`, `field "m"`},
 	{"fractional k", `{"type":"set","k":3.5}`, `field "k"`},
 	{"huge k", `{"type":"set","k":1e20}`, `field "k"`},
-	{"huge int k", `{"type":"set","k":99999999999}`, "k = 99999999999 is out of range"},
+	{"huge int k", `{"type":"set","k":99999999999}`, "k = 99999999999 is larger than the training set"},
 	{"zero k", `{"type":"set","k":0}`, "k = 0 is out of range"},
 	{"negative m", `{"type":"set","m":-1}`, "m = -1 is out of range"},
 	{"k beyond train set", `{"type":"set","k":4}`, "larger than the training set"},

@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net"
 	"runtime"
 	"testing"
 	"time"
@@ -19,10 +21,18 @@ import (
 func TestSlowViewerCostsNothing(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
 		o.WriteWait = 200 * time.Millisecond
-		o.ViewerQueue = 16
+		o.ViewerQueue = 256
 		o.BatchInterval = time.Millisecond
 	})
-	stuck, _, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil)
+	// The stuck viewer has a small receive buffer so that it fills soon.
+	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetReadBuffer(4096)
+		}
+		return c, err
+	}}
+	stuck, _, err := d.Dial(e.wsURL(""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,24 +79,26 @@ func TestSlowViewerCostsNothing(t *testing.T) {
 		}
 	}()
 	// Publish until the stuck viewer is dropped (its socket buffers fill,
-	// a write times out), at most maxEvents events.
-	const maxEvents = 20000
-	big := make([]float32, 1<<15) // ~150 KB per frame fills the socket fast
+	// a write times out); give up after a generous bound.
+	big := make([]float32, 1<<14) // ~75 KB per frame fills the socket fast
 	var n int64
-	for n = 1; n <= maxEvents; n++ {
+	giveUp := time.Now().Add(30 * time.Second)
+	for n = 1; ; n++ {
+		if time.Now().After(giveUp) {
+			t.Fatalf("stuck viewer still connected after %d events (hub seq %d, dropped %d)", n, e.s.hub.seq.Load(), e.s.hub.dropped.Load())
+		}
 		ev := batchEvent(0, n)
 		ev.Losses = big
 		e.s.Publish(ev)
-		if n%50 == 0 {
+		if n%5 == 0 {
+			time.Sleep(time.Millisecond) // a fast trainer: at most ~5000 steps/s
+		}
+		if n%200 == 0 {
 			e.s.Publish(&trainer.StatusEvent{State: trainer.StateRunning, Step: n})
 			if e.s.Viewers() < 2 {
 				break
 			}
-			time.Sleep(time.Millisecond)
 		}
-	}
-	if n > maxEvents {
-		t.Fatalf("stuck viewer still connected after %d events (hub seq %d, dropped %d)", maxEvents, e.s.hub.seq.Load(), e.s.hub.dropped.Load())
 	}
 	e.s.Publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: n})
 	r := <-got

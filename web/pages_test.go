@@ -1,12 +1,17 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/web/store"
 )
 
 // TestPageRoutes renders the page and every fragment route through the
@@ -117,5 +122,59 @@ func TestHardestRowsOf(t *testing.T) {
 	}
 	if r := rows[1]; r.Label != "7" {
 		t.Errorf("unnamed class shows %q, want its number", r.Label)
+	}
+}
+
+// pageRuns is a RunStore for the runs-list tests.
+type pageRuns struct {
+	list []store.RunInfo
+	err  error
+}
+
+func (p *pageRuns) List() ([]store.RunInfo, error) { return p.list, p.err }
+func (p *pageRuns) Get(id int64) (*store.Run, error) {
+	return nil, fmt.Errorf("run %d: %w", id, fs.ErrNotExist)
+}
+func (p *pageRuns) Delete(id int64) error              { return fs.ErrNotExist }
+func (p *pageRuns) Rename(id int64, name string) error { return fs.ErrNotExist }
+
+// TestRunsFragment lists saved runs: names escaped, live runs marked and
+// not deletable, accuracy shown when known, store errors reported.
+func TestRunsFragment(t *testing.T) {
+	acc := 0.9412
+	created := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+	finished := store.RunInfo{ID: 4, Name: "<b>old</b>", Created: created, Status: store.StatusFinished, Dataset: "mnist", Arms: []string{"topk", "random"}}
+	finished.Summary.Arms = []store.ArmSummary{{Steps: 469, TestAccuracy: &acc}}
+	live := store.RunInfo{ID: 9, Created: created, Status: store.StatusRunning, Dataset: "circle", Arms: []string{"all"}}
+	tests := []struct {
+		name   string
+		runs   *pageRuns
+		want   []string
+		reject []string
+	}{
+		{"two runs", &pageRuns{list: []store.RunInfo{live, finished}},
+			[]string{`data-count="2"`, `data-run="9"`, `run 9`, `badge">live`, `&lt;b&gt;old&lt;/b&gt;`, "topk vs random", "94.1%", "469", `/api/runs/4/export.csv`, `data-run-action="delete" data-run="4"`},
+			[]string{`<b>old`, `data-run-action="delete" data-run="9"`}},
+		{"empty", &pageRuns{}, []string{"No saved runs yet"}, nil},
+		{"store error", &pageRuns{err: errors.New("database is locked")}, []string{"cannot list the saved runs: database is locked"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, func(o *Options) { o.Runs = tt.runs })
+			code, _, body := env.get(t, "/fragments/runs")
+			if code != 200 {
+				t.Fatalf("status %d: %s", code, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("lacks %q:\n%s", w, body)
+				}
+			}
+			for _, r := range tt.reject {
+				if strings.Contains(string(body), r) {
+					t.Errorf("contains %q:\n%s", r, body)
+				}
+			}
+		})
 	}
 }

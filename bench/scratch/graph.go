@@ -28,6 +28,7 @@ type netGraph struct {
 	x, onehot, weight, alpha []float32
 	logp                     *G.Node // n x classes log-probabilities
 	cost                     *G.Node // training only: sum_i weight_i * loss_i
+	grads                    G.Nodes
 }
 
 // buildForward compiles a forward-only graph of batch size n over m.
@@ -104,12 +105,21 @@ func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error
 		if err = ng.addCost(m, ls); err != nil {
 			return nil, err
 		}
-		if _, err = G.Grad(ng.cost, ng.learn...); err != nil {
+		if ng.grads, err = G.Grad(ng.cost, ng.learn...); err != nil {
 			return nil, err
 		}
-		ng.vm = G.NewTapeMachine(g, G.BindDualValues(ng.learn...))
+		if protoPrune {
+			roots := append(G.Nodes{ng.logp, ng.cost}, ng.grads...)
+			g = g.ExactSubgraphRoots(roots...)
+			ng.g = g
+		}
+		if protoDV {
+			ng.vm = G.NewTapeMachine(g, append(protoOpts, G.BindDualValues(ng.learn...))...)
+		} else {
+			ng.vm = G.NewTapeMachine(g, protoOpts...)
+		}
 	} else {
-		ng.vm = G.NewTapeMachine(g)
+		ng.vm = G.NewTapeMachine(g, protoOpts...)
 	}
 	return ng, nil
 }

@@ -36,7 +36,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 		last     string // last published status and reason
 		eng      *engine
 		next     time.Time // earliest start of the next capped step
-		lastEval int64 = -1
+		lastEval int64     = -1
 	)
 	defer func() {
 		t.mu.Lock()

@@ -93,8 +93,8 @@ type Trainer struct {
 	wake chan struct{}
 
 	mu         sync.Mutex
-	cfg        Config  // newest accepted config
-	version    int64   // its version
+	cfg        Config // newest accepted config
+	version    int64  // its version
 	set        *data.Set
 	generation int64
 	cur        *engine // the engine the loop must run (replaced by Reset)

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"math"
 	"math/rand"
 	"syscall"
 	"testing"
@@ -11,7 +12,7 @@ import (
 type proto struct {
 	m      *mlp
 	fg, tg *netGraph
-	fa, ta *tapeAccess
+	fa, ta *rewinder
 	solver G.Solver
 	x      []float32
 	labels []int
@@ -32,11 +33,10 @@ func newProto(tb testing.TB, reuse bool) *proto {
 	}
 	p := &proto{m: m, fg: fg, tg: tg, solver: G.NewVanillaSolver(G.WithLearnRate(0.1))}
 	if reuse {
-		var ok bool
-		if p.fa, ok = newTapeAccess(fg.vm, fg.g); !ok {
+		if p.fa = newRewinder(fg.vm, fg.g); p.fa == nil {
 			tb.Fatal("no access")
 		}
-		if p.ta, ok = newTapeAccess(tg.vm, tg.g); !ok {
+		if p.ta = newRewinder(tg.vm, tg.g); p.ta == nil {
 			tb.Fatal("no access")
 		}
 	}
@@ -79,7 +79,15 @@ func (p *proto) step(tb testing.TB, s int) float64 {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := p.solver.Step(G.NodesToValueGrads(p.tg.learn)); err != nil {
+	vg := G.NodesToValueGrads(p.tg.learn)
+	if !protoDV {
+		vg = p.tg.valueGrads(p.m)
+	}
+	if protoFused {
+		if err := sgdUpdate(p.m.params, p.tg.grads, 0.1); err != nil {
+			tb.Fatal(err)
+		}
+	} else if err := p.solver.Step(vg); err != nil {
 		tb.Fatal(err)
 	}
 	if p.ta != nil {
@@ -91,7 +99,10 @@ func (p *proto) step(tb testing.TB, s int) float64 {
 }
 
 func TestReuseSame(t *testing.T) {
-	a, b := newProto(t, false), newProto(t, true)
+	a := newProto(t, false)
+	protoDV = false
+	defer func() { protoDV = true }()
+	b := newProto(t, true)
 	for s := 0; s < 50; s++ {
 		ca, cb := a.step(t, s), b.step(t, s)
 		if ca != cb {
@@ -135,3 +146,113 @@ func cpuNow() int64 {
 
 func BenchmarkProtoFresh(b *testing.B) { benchStep(b, false) }
 func BenchmarkProtoReuse(b *testing.B) { benchStep(b, true) }
+func BenchmarkProtoReuseNoDV(b *testing.B) {
+	protoDV = false
+	defer func() { protoDV = true }()
+	benchStep(b, true)
+}
+
+func BenchmarkProtoReuseNoDVEngine(b *testing.B) {
+	protoDV = false
+	protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+	defer func() { protoDV = true; protoOpts = nil }()
+	benchStep(b, true)
+}
+
+func TestEngineClose(t *testing.T) {
+	a := newProto(t, false)
+	protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+	defer func() { protoOpts = nil }()
+	b := newProto(t, true)
+	for s := 0; s < 50; s++ {
+		ca, cb := a.step(t, s), b.step(t, s)
+		if math.Abs(ca-cb) > 1e-5*math.Abs(ca) {
+			t.Fatalf("step %d: cost %v vs %v", s, ca, cb)
+		}
+	}
+	var maxd float64
+	for i, p := range a.m.params {
+		pa, pb := p.Data().([]float32), b.m.params[i].Data().([]float32)
+		for j := range pa {
+			maxd = math.Max(maxd, math.Abs(float64(pa[j]-pb[j])))
+		}
+	}
+	t.Logf("max param diff after 50 steps %g", maxd)
+	if maxd > 1e-4 {
+		t.Fatal("too different")
+	}
+}
+
+var protoFused bool
+
+func TestFusedSame(t *testing.T) {
+	a := newProto(t, false)
+	protoDV = false
+	protoFused = true
+	protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+	defer func() { protoDV = true; protoFused = false; protoOpts = nil }()
+	b := newProto(t, true)
+	protoOpts = nil
+	c := newProto(t, true)
+	protoFused = false
+	for s := 0; s < 50; s++ {
+		a.step(t, s)
+		protoFused = true
+		protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+		b.step(t, s)
+		protoOpts = nil
+		c.step(t, s)
+		protoFused = false
+	}
+	var maxd, maxc float64
+	for i, p := range a.m.params {
+		pa, pb, pc := p.Data().([]float32), b.m.params[i].Data().([]float32), c.m.params[i].Data().([]float32)
+		for j := range pa {
+			maxd = math.Max(maxd, math.Abs(float64(pa[j]-pb[j])))
+			maxc = math.Max(maxc, math.Abs(float64(pa[j]-pc[j])))
+		}
+	}
+	t.Logf("max param diff after 50 steps: fast engine + fused %g, fused only %g", maxd, maxc)
+	if maxd > 1e-4 || maxc != 0 {
+		t.Fatal("too different")
+	}
+}
+
+func BenchmarkProtoAll(b *testing.B) {
+	protoDV = false
+	protoFused = true
+	protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+	defer func() { protoDV = true; protoOpts = nil; protoFused = false }()
+	benchStep(b, true)
+}
+
+func TestPruneSame(t *testing.T) {
+	a := newProto(t, false)
+	protoDV, protoFused, protoPrune = false, true, true
+	defer func() { protoDV, protoFused, protoPrune = true, false, false }()
+	b := newProto(t, true)
+	for s := 0; s < 50; s++ {
+		protoDV, protoFused, protoPrune = true, false, false
+		ca := a.step(t, s)
+		protoDV, protoFused, protoPrune = false, true, true
+		cb := b.step(t, s)
+		if ca != cb {
+			t.Fatalf("step %d cost %v vs %v", s, ca, cb)
+		}
+	}
+	for i, p := range a.m.params {
+		pa, pb := p.Data().([]float32), b.m.params[i].Data().([]float32)
+		for j := range pa {
+			if pa[j] != pb[j] {
+				t.Fatalf("param %d[%d] %v vs %v", i, j, pa[j], pb[j])
+			}
+		}
+	}
+}
+
+func BenchmarkProtoPruned(b *testing.B) {
+	protoDV, protoFused, protoPrune = false, true, true
+	protoOpts = []G.VMOpt{G.WithEngine(fastEngine{})}
+	defer func() { protoDV, protoFused, protoPrune = true, false, false; protoOpts = nil }()
+	benchStep(b, true)
+}

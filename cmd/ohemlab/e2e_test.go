@@ -281,6 +281,13 @@ func (tb *tab) screenshot(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	tb.save(t, name, png)
+}
+
+// save writes a screenshot under E2E_SCREENSHOT_DIR (default: the test's
+// temp folder) and, when asked, to docs/.
+func (tb *tab) save(t *testing.T, name string, png []byte) {
+	t.Helper()
 	dir := os.Getenv("E2E_SCREENSHOT_DIR")
 	if dir == "" {
 		dir = t.TempDir()
@@ -299,15 +306,15 @@ func (tb *tab) screenshot(t *testing.T, name string) {
 // editing the field does.
 func (tb *tab) setControl(t *testing.T, sel, value string) {
 	t.Helper()
-	tb.do(t, "set "+sel, 10*time.Second,
-		chromedp.WaitEnabled(chromedp.CSS(sel)),
-		chromedp.SetValue(chromedp.CSS(sel), value),
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-				`document.querySelector(%q).dispatchEvent(new Event('change', {bubbles: true}))`, sel)))
-			return err
-		}),
-	)
+	tb.waitFor(t, sel+" enabled", fmt.Sprintf(`(el => el && !el.disabled)(document.querySelector(%q))`, sel), 10*time.Second)
+	tb.do(t, "set "+sel, 10*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function(){
+		const el = document.querySelector(%q);
+		el.focus();
+		el.value = %q;
+		el.dispatchEvent(new Event('input', {bubbles: true}));
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+		el.blur();
+	})()`, sel, value)))
 }
 
 func noConsoleErrors(t *testing.T, tabs ...*tab) {
@@ -401,8 +408,6 @@ func TestE2EDashboard(t *testing.T) {
 		}
 	})
 
-	tb.screenshot(t, "dashboard.png")
-
 	t.Run("M from the UI changes the kept count", func(t *testing.T) {
 		tb.setControl(t, `input[data-field="m"][data-arm="0"]`, "16")
 		tb.waitFor(t, "batches with 16 kept", `OHEM.S.batch[0].m === 16 && OHEM.S.batch[0].selected.length === 16 &&
@@ -438,6 +443,8 @@ func TestE2EDashboard(t *testing.T) {
 		noConsoleErrors(t, tb2)
 	})
 
+	tb.screenshot(t, "dashboard.png")
+
 	t.Run("saved run reopens read-only", func(t *testing.T) {
 		res, err := http.Get(base + "api/runs")
 		if err != nil {
@@ -447,8 +454,8 @@ func TestE2EDashboard(t *testing.T) {
 		if res.StatusCode == http.StatusNotFound {
 			t.Skip("this build serves no saved runs (GET /api/runs is 404)")
 		}
-		tb.waitFor(t, "a saved run in the list", `(htmx.trigger(document.body, 'ohem:runs'), document.querySelectorAll('#runs tr[data-run]').length >= 1)`, 20*time.Second)
-		tb.do(t, "open the run", 10*time.Second, chromedp.Click(chromedp.CSS(`#runs button[data-run-action="open"]`)))
+		tb.waitFor(t, "a saved run in the list", `document.querySelectorAll('#runs tr[data-run]').length >= 1 || (htmx.trigger(document.body, 'ohem:runs'), false)`, 20*time.Second)
+		tb.do(t, "open the run", 10*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#runs button[data-run-action="open"]').click()`))
 		tb.waitFor(t, "the run's series", `OHEM.S.replay && !document.querySelector('#replay-banner').hidden && OHEM.S.arms[0] && OHEM.S.arms[0].step.length > 20 && OHEM.S.evals[0].length >= 1`, 15*time.Second)
 		if d := eval[bool](t, tb, `document.querySelector('input[data-field="m"][data-arm="0"]').disabled`); !d {
 			t.Error("controls are enabled while a saved run is on screen")
@@ -461,84 +468,78 @@ func TestE2EDashboard(t *testing.T) {
 		tb.waitFor(t, "live again", fmt.Sprintf(`!OHEM.S.replay && OHEM.S.frames > %d + 3`, f), 15*time.Second)
 	})
 
+	t.Run("data map click pins an example", func(t *testing.T) {
+		tb.do(t, "click a data map point", 10*time.Second, chromedp.Evaluate[chromedp.Void](clickPointJS))
+		tb.waitFor(t, "pinned example details with its thumbnail", `(d => d.dataset.id && !d.querySelector('h3').textContent.includes('hover') && d.querySelector('img') && d.querySelector('img').complete)(document.querySelector('#datamap-detail'))`, 10*time.Second)
+		ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("datamap")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.save(t, "datamap.png", png)
+	})
+
 	noConsoleErrors(t, tb)
 }
 
-// TestE2EABAndDataMap runs topk against random on MNIST: both arms'
-// curves, the A/B summary with its ratio, and a clicked data-map point.
-func TestE2EABAndDataMap(t *testing.T) {
+// TestE2EAB2D runs topk against random on the two-moons set: both arms'
+// curves, the A/B summary with its ratio, the decision surface with the
+// kept points ringed, and a clicked data-map point.
+func TestE2EAB2D(t *testing.T) {
 	browser := e2eChrome(t)
-	base := e2eServe(t, "--dataset", "mnist", "--compare", "topk,random", "--eval-every", "20", "--no-store")
+	base := e2eServe(t, "--dataset", "moons", "--compare", "topk,random", "--eval-every", "10", "--no-store", "--speed-cap", "100")
 	tb := e2eTab(t, browser, true)
 	tb.do(t, "open the dashboard", 30*time.Second,
 		chromedp.EmulateViewport(1600, 1000),
 		chromedp.Navigate(base),
 		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
 	)
-	tb.waitFor(t, "both arms reach 90%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.9))`, 60*time.Second)
-	tb.do(t, "set the target", 5*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){const i=document.querySelector('#ab-target'); i.value='90'; i.dispatchEvent(new Event('input',{bubbles:true}));})()`))
+	tb.waitFor(t, "both arms reach 95%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.95))`, 60*time.Second)
 	tb.waitFor(t, "the A/B ratio", `document.querySelector('#ab-ratio').dataset.ratio !== ''`, 10*time.Second)
 	if n := eval[int](t, tb, `document.querySelectorAll('#ab-rows tr').length`); n != 2 {
 		t.Errorf("A/B table has %d rows, want 2", n)
 	}
 	ratio := eval[string](t, tb, `document.querySelector('#ab-ratio').textContent`)
-	if !strings.Contains(ratio, "×") {
+	if !strings.Contains(ratio, "×") || !strings.Contains(ratio, "95.0%") {
 		t.Errorf("A/B ratio line is %q", ratio)
 	}
+	// the ratio follows the user's target
+	tb.do(t, "set the target", 5*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){const i=document.querySelector('#ab-target'); i.value='80'; i.dispatchEvent(new Event('input',{bubbles:true}));})()`))
+	tb.waitFor(t, "the ratio at 80%", `document.querySelector('#ab-ratio').textContent.includes('80.0%')`, 5*time.Second)
 	// both arm colours are on the accuracy chart
 	for _, c := range [][3]int{{37, 99, 235}, {234, 88, 12}} {
 		if n := eval[int](t, tb, fmt.Sprintf(colourJS, "#curves-acc canvas", c[0], c[1], c[2])); n < 30 {
 			t.Errorf("accuracy chart has %d pixels of arm colour %v", n, c)
 		}
 	}
-	tb.screenshot(t, "ab.png")
-
-	tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 1000`, 15*time.Second)
-	tb.do(t, "click a data map point", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){
-		const c = document.querySelector('#datamap-canvas');
-		const r = c.getBoundingClientRect();
-		for (let y = 10; y < r.height; y += 5) for (let x = 45; x < r.width; x += 5) {
-			c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
-			if (document.querySelector('#datamap-detail').dataset.id) {
-				c.dispatchEvent(new MouseEvent('click', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
-				return;
-			}
-		}
-	})()`))
-	tb.waitFor(t, "pinned example details", `!document.querySelector('#datamap-detail h3').textContent.includes('hover') && document.querySelector('#datamap-detail img')`, 10*time.Second)
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("datamap")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *e2eDocs || os.Getenv("E2E_SCREENSHOTS") == "1" {
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "datamap.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	noConsoleErrors(t, tb)
-}
-
-// TestE2ESurface2D checks the 2-D view: the decision surface is painted and
-// the batch's kept points are ringed.
-func TestE2ESurface2D(t *testing.T) {
-	browser := e2eChrome(t)
-	base := e2eServe(t, "--dataset", "circle", "--eval-every", "10", "--no-store", "--speed-cap", "60")
-	tb := e2eTab(t, browser, true)
-	tb.do(t, "open the dashboard", 30*time.Second,
-		chromedp.EmulateViewport(1600, 1000),
-		chromedp.Navigate(base),
-		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
-	)
-	tb.waitFor(t, "a surface and a batch", `OHEM.S.lastEval[0] && OHEM.S.lastEval[0].surface && OHEM.S.batch[0] && OHEM.S.batch[0].xy`, 20*time.Second)
-	tb.waitFor(t, "the surface canvas shown", `!document.querySelector('.surface-box').hidden && document.querySelector('#gallery').hidden`, 5*time.Second)
+	// 2-D: the surface replaces the gallery, painted, with ringed points
+	tb.waitFor(t, "the surface canvas shown", `OHEM.S.lastEval[0] && OHEM.S.lastEval[0].surface && !document.querySelector('.surface-box').hidden && document.querySelector('#gallery').hidden`, 10*time.Second)
 	if n := ink(t, tb, "#surface-canvas"); n < 20000 {
 		t.Errorf("surface canvas: %d drawn pixels, want a painted surface", n)
 	}
-	// the rings around kept points are near-black strokes
 	if n := eval[int](t, tb, fmt.Sprintf(colourJS, "#surface-canvas", 17, 24, 39)); n < 100 {
 		t.Errorf("surface canvas: %d ring pixels, want kept points ringed", n)
 	}
+	tb.screenshot(t, "ab.png")
+
+	tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 100`, 15*time.Second)
+	tb.do(t, "click a data map point", 10*time.Second, chromedp.Evaluate[chromedp.Void](clickPointJS))
+	tb.waitFor(t, "pinned example details", `(d => d.dataset.id && !d.querySelector('h3').textContent.includes('hover') && d.textContent.includes('selected / seen'))(document.querySelector('#datamap-detail'))`, 10*time.Second)
 	noConsoleErrors(t, tb)
 }
+
+// clickPointJS hovers over the data map until a point's details show,
+// then clicks there.
+const clickPointJS = `(function(){
+	delete document.querySelector('#datamap-detail').dataset.id;
+	const c = document.querySelector('#datamap-canvas');
+	const r = c.getBoundingClientRect();
+	for (let y = 10; y < r.height; y += 4) for (let x = 55; x < r.width; x += 4) {
+		c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
+		if (document.querySelector('#datamap-detail').dataset.id) {
+			c.dispatchEvent(new MouseEvent('click', {clientX: r.left + x, clientY: r.top + y, bubbles: true}));
+			return;
+		}
+	}
+})()`

@@ -85,6 +85,10 @@ func (e *expFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&e.speedCap, "speed-cap", 0, "limit training to this many steps per second (0 = no cap)")
 }
 
+// positiveFlags are the experiment flags whose zero value means "the
+// default" in the config, so an explicit 0 is refused.
+var positiveFlags = []string{"k", "m", "lr", "size", "thresh", "beta", "neg-pos", "test-frac", "pos-frac"}
+
 // given reports which flags were set on the command line.
 func given(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
@@ -98,6 +102,15 @@ func given(fs *flag.FlagSet) map[string]bool {
 // trainer.Config.Validate.
 func (e *expFlags) config() (trainer.Config, error) {
 	set := given(e.fs)
+	// In the config zero means "the default"; on the command line an
+	// explicit zero is a mistake.
+	for _, name := range positiveFlags {
+		if set[name] {
+			if v, err := strconv.ParseFloat(e.fs.Lookup(name).Value.String(), 64); err == nil && v == 0 {
+				return trainer.Config{}, usagef("--%s: must be greater than 0 (leave the flag out for the default)", name)
+			}
+		}
+	}
 	cfg := trainer.DefaultConfig(e.dataset)
 	cfg.Data.Name = e.dataset
 	cfg.Data.Dir = e.dataDir
@@ -238,10 +251,13 @@ func parseWidths(s string) ([]int, error) {
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 1<<16 {
-			return nil, fmt.Errorf("want comma-separated widths in [1, 65536], e.g. 256 or 16,16; got %q", s)
+		if err != nil || n < 1 || n > trainer.MaxWidth {
+			return nil, fmt.Errorf("want comma-separated widths in [1, %d], e.g. 256 or 16,16; got %q", trainer.MaxWidth, s)
 		}
 		out = append(out, n)
+	}
+	if len(out) > trainer.MaxLayers {
+		return nil, fmt.Errorf("want at most %d hidden layers, got %d", trainer.MaxLayers, len(out))
 	}
 	return out, nil
 }

@@ -180,7 +180,11 @@ func writeJSON(w io.Writer, r trainReport) error {
 // writeSummary writes the human summary of r.
 func writeSummary(w io.Writer, r trainReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, K=%d, seed %d: %s", r.Dataset, r.K, r.Seed, r.Status)
+	status := r.Status
+	if status == trainer.StateStopped && r.Reason == "" {
+		status = "done"
+	}
+	fmt.Fprintf(&b, "%s, K=%d, seed %d: %s", r.Dataset, r.K, r.Seed, status)
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " (%s)", r.Reason)
 	}

@@ -50,9 +50,9 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&sf.storeDir, "store-dir", "", "folder of the saved-runs database (default: ohemlab under the user's state or config folder)")
 	fs.BoolVar(&sf.noStore, "no-store", false, "do not save runs")
 	fs.StringVar(&sf.controlToken, "control-token", "", "secret that grants control, "+fmt.Sprint(minTokenLen)+"-"+fmt.Sprint(maxTokenLen)+" URL-safe characters (or env "+tokenEnv+"); generated when listening beyond loopback")
-	fs.Var(&sf.origins, "allow-origin", "extra origin allowed to open the websocket, e.g. https://lab.example.org (repeatable or comma separated)")
+	fs.Var(&sf.origins, "allow-origin", "extra `origin` allowed to open the websocket, e.g. https://lab.example.org (repeatable or comma separated)")
 	fs.IntVar(&sf.maxViewers, "max-viewers", web.DefaultMaxViewers, fmt.Sprintf("most websocket viewers at once, in [1, %d]", maxViewersLimit))
-	fs.BoolVar(&sf.large, "large", false, "print dashboard URLs that open with large type, for projectors")
+	fs.BoolVar(&sf.large, "large", false, "also print a URL that opens the page in large type, for projectors")
 	fs.BoolVar(&sf.paused, "paused", false, "start with training paused")
 	fs.StringVar(&sf.logLevel, "log-level", "warn", "log level on stderr: debug, info (one line per request), warn or error")
 	return fs, sf
@@ -143,6 +143,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := &http.Server{
 		Handler:           a.web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
@@ -161,9 +162,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		runErr = fmt.Errorf("web server stopped: %w", err)
 	case err := <-trainErr:
 		trainErr <- err // for the shutdown below
-		if err != nil {
-			runErr = fmt.Errorf("training stopped: %w", err)
+		// Run returns only when cancelled: the dashboard cannot go on.
+		if err == nil {
+			reason := a.trainer.State().Reason
+			if reason == "" {
+				reason = "no reason given"
+			}
+			err = errors.New(reason)
 		}
+		runErr = fmt.Errorf("training stopped unexpectedly: %w", err)
 	}
 	fmt.Fprintln(stdout, "OHEM Lab shutting down")
 
@@ -203,18 +210,16 @@ func (sf *serveFlags) token() (string, error) {
 	return "", nil
 }
 
-// printBanner prints where the dashboard is. The token appears only in the
-// presenter URL, on stdout, and nowhere else.
+// printBanner prints where the dashboard is. The listening line is always
+// "OHEM Lab listening on http://HOST:PORT/" (tests and scripts parse it).
+// The token appears only in the presenter URL, on stdout, and nowhere else.
 func printBanner(w io.Writer, where boundAddr, token string, large bool) {
+	fmt.Fprintf(w, "OHEM Lab listening on %s\n", where.URL)
 	q := url.Values{}
 	if large {
 		q.Set("large", "1")
+		fmt.Fprintf(w, "Large type for projectors: %s?%s\n", where.URL, q.Encode())
 	}
-	viewURL := where.URL
-	if len(q) > 0 {
-		viewURL += "?" + q.Encode()
-	}
-	fmt.Fprintf(w, "OHEM Lab listening on %s\n", viewURL)
 	if where.AllInterfaces {
 		fmt.Fprintf(w, "Listening on every interface, port %d.\n", where.Port)
 		for _, u := range networkURLs(where.Port, 4) {
@@ -246,7 +251,7 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 	sink := &sinks // filled in below, before training starts
 	t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused})
 	if err != nil {
-		return nil, err
+		return nil, loadError(err)
 	}
 	a.trainer = t
 

@@ -231,8 +231,11 @@ func TestServePresenter(t *testing.T) {
 func TestServeGivenToken(t *testing.T) {
 	const tok = "given-token-0123456789"
 	t.Setenv(tokenEnv, tok)
-	_, stdout, _, stop := startServe(t, "--addr", "127.0.0.1:0", "--no-store", "--dataset", "gauss", "--paused")
-	if !strings.Contains(stdout.String(), "?token="+tok+"\n") {
+	url, stdout, _, stop := startServe(t, "--addr", "127.0.0.1:0", "--no-store", "--dataset", "gauss", "--paused", "--large")
+	if !strings.Contains(stdout.String(), "Large type for projectors: "+url+"?large=1\n") {
+		t.Errorf("no large-type URL:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), url+"?large=1&token="+tok+"\n") {
 		t.Errorf("presenter URL with the given token missing:\n%s", stdout.String())
 	}
 	if err, _ := stop(); err != nil {

@@ -93,7 +93,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := time.Now()
 	t, err := trainer.New(cfg, trainer.Options{Sink: col, MaxSteps: tf.steps})
 	if err != nil {
-		return err
+		return loadError(err)
 	}
 	load := time.Since(start).Seconds()
 

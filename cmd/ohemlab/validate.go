@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -26,6 +27,15 @@ var fieldFlags = map[string]string{
 	"arms":                 "--compare",
 	"arms.name":            "--compare",
 	"arms.select.strategy": "--strategy",
+	"arms.strategy":        "--strategy",
+	"arms.m":               "--m",
+	"arms.thresh":          "--thresh",
+	"arms.min_kept":        "--min-kept",
+	"arms.neg_pos":         "--neg-pos",
+	"arms.min_neg":         "--min-neg",
+	"arms.beta":            "--beta",
+	"arms.history":         "--strategy",
+	"arms.positive":        "--strategy",
 	"arms.select.m":        "--m",
 	"arms.select.thresh":   "--thresh",
 	"arms.select.min_kept": "--min-kept",
@@ -63,6 +73,9 @@ func flagForField(msg string) string {
 		p := armIndex.ReplaceAllString(m, "")
 		for p != "" {
 			if f, ok := fieldFlags[p]; ok {
+				if f == "--compare" && strings.Contains(msg, "strategy") {
+					return "--strategy" // e.g. arms[0].unknown strategy "x"
+				}
 				return f
 			}
 			i := strings.LastIndexByte(p, '.')
@@ -89,4 +102,18 @@ func validateConfig(cfg trainer.Config) error {
 		return usagef("%s: %s", f, msg)
 	}
 	return usagef("%s", msg)
+}
+
+// loadError prefixes an error of trainer.New (bad data, a missing file)
+// with the flag it concerns, when its message names a config field. It
+// stays an ordinary error (exit code 1): the flag was well formed.
+func loadError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := oneLine(err.Error())
+	if f := flagForField(msg); f != "" && !strings.HasPrefix(msg, f) {
+		return fmt.Errorf("%s: %w", f, err)
+	}
+	return err
 }

@@ -144,14 +144,21 @@
     Object.assign(opts, boxSize(el));
     const u = new uPlot(opts, data, el);
     plots[name] = { u, key, el };
+    fit(plots[name]);
     return u;
   }
 
+  // fit sizes a plot so that the canvas and its legend together fill the
+  // fixed box: the box never grows.
+  function fit(p) {
+    const box = boxSize(p.el);
+    const leg = p.u.root.querySelector(".u-legend");
+    const lh = leg ? leg.offsetHeight : 0;
+    p.u.setSize({ width: box.width, height: Math.max(60, box.height - lh - 4) });
+  }
+
   O.resizePlots = function () {
-    for (const k in plots) {
-      const p = plots[k];
-      p.u.setSize(boxSize(p.el));
-    }
+    for (const k in plots) fit(plots[k]);
   };
 
   function axis(label, extra) {

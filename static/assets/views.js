@@ -305,8 +305,9 @@
       ["forgetting events", String(p.forgets)],
       ["mean loss", O.fmt(p.mean_loss)],
     ];
-    if (full && full.x !== undefined) rows.push(["position", O.fmt(full.x) + ", " + O.fmt(full.y)]);
-    if (full && Array.isArray(full.features) && full.features.length <= 4) rows.push(["features", full.features.map((v) => O.fmt(v)).join(", ")]);
+    if (full && Array.isArray(full.x) && full.x.length) {
+      rows.push([full.x.length === 2 ? "position" : "features", full.x.map((v) => O.fmt(v)).join(", ")]);
+    }
     el.textContent = "";
     const h = document.createElement("h3");
     h.textContent = "Example #" + p.id + (full ? "" : " (hover)");
@@ -367,6 +368,9 @@
     setInterval(() => {
       if (!document.hidden && O.S.connected && !O.S.replay) O.refreshFragment("hardest");
     }, 4000);
+    setInterval(() => {
+      if (!document.hidden && O.S.connected && !O.S.replay) O.refreshFragment("runs");
+    }, 15000);
   }
 
   // ---- A/B summary ----

@@ -1,6 +1,18 @@
 // Package data makes the datasets OHEM Lab trains on: MNIST, the MNIST
 // detector task, 2-D teaching sets and user CSV files, all seeded and
 // deterministic, with optional recorded label noise.
+//
+// Load is the entry point: it validates a Config, fills in its defaults
+// and returns a Set. Every random choice (points, split, subsampling, flipped
+// labels) comes from its own stream of the seed, so changing one parameter
+// does not reshuffle the others: the same points get noisier labels when
+// only LabelNoise changes.
+//
+// MNIST is read from the idx files of the GoMNIST module (FindMNIST) and
+// kept in memory once per process. The 2-D sets live on a unit scale
+// (roughly [-1, 1]^2) with two classes, 1 being the positive one. CSV
+// files are parsed by ParseCSV into a Table and turned into a Set by
+// FromTable, with features standardised on the training split.
 package data
 
 // Dataset names accepted by Config.Name (besides CSVPrefix+path).

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -36,7 +38,8 @@ type CSVOptions struct {
 	// Label is the name of the label column. Empty means LabelColumn if
 	// the header has it, else the last column.
 	Label string
-	// Comma is the field separator (default ',').
+	// Comma is the field separator. 0 means detect it from the header
+	// line: the most frequent of ',', ';' and tab (',' if none occurs).
 	Comma rune
 }
 
@@ -71,9 +74,11 @@ func (t *Table) Dim() int { return len(t.Features) }
 // fewer than two classes, no rows, or a file over a limit.
 func ParseCSV(r io.Reader, opt CSVOptions) (*Table, error) {
 	lr := &limitReader{r: r, n: MaxCSVBytes}
-	cr := csv.NewReader(lr)
-	if opt.Comma != 0 {
-		cr.Comma = opt.Comma
+	br := bufio.NewReaderSize(lr, 64<<10)
+	cr := csv.NewReader(br)
+	cr.Comma = opt.Comma
+	if cr.Comma == 0 {
+		cr.Comma = sniffComma(br)
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -188,6 +193,21 @@ func parseHeader(header []string, opt CSVOptions) (*Table, []string, int, error)
 		}
 	}
 	return t, names, labelCol, nil
+}
+
+// sniffComma guesses the separator from the first line in br's buffer.
+func sniffComma(br *bufio.Reader) rune {
+	head, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	best, most := ',', 0
+	for _, c := range []rune{',', ';', '\t'} {
+		if n := bytes.Count(head, []byte(string(c))); n > most {
+			best, most = c, n
+		}
+	}
+	return best
 }
 
 // parseValue parses one finite feature value.

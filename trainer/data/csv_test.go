@@ -47,6 +47,14 @@ func TestParseCSV(t *testing.T) {
 			name: "semicolons", in: "x;label\n1;a\n2;b\n", opt: CSVOptions{Comma: ';'},
 			features: []string{"x"}, label: "label", x: []float64{1, 2}, y: []int32{0, 1}, classes: []string{"a", "b"}, lines: []int{2, 3},
 		},
+		{
+			name: "semicolons detected", in: "x;y;label\n1;2;a\n3;4;b\n",
+			features: []string{"x", "y"}, label: "label", x: []float64{1, 2, 3, 4}, y: []int32{0, 1}, classes: []string{"a", "b"}, lines: []int{2, 3},
+		},
+		{
+			name: "tabs detected", in: "x\ty\tlabel\n1\t2\ta\n3\t4\tb\n",
+			features: []string{"x", "y"}, label: "label", x: []float64{1, 2, 3, 4}, y: []int32{0, 1}, classes: []string{"a", "b"}, lines: []int{2, 3},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +95,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"ragged short", "x,y,label\n1,2,0\n3,1\n", CSVOptions{}, "line 3: 2 fields, but the header has 3 columns"},
 		{"ragged long", "x,y,label\n1,2,0,9\n", CSVOptions{}, "line 2: 4 fields, but the header has 3 columns"},
 		{"non-numeric", "x,width,label\n1,2,a\n1,wide,b\n", CSVOptions{}, `line 3: column "width": "wide" is not a number`},
+		{"decimal comma", "x;y;label\n1,5;2;a\n", CSVOptions{}, `line 2: column "x": "1,5" is not a number`},
 		{"empty value", "x,y,label\n1,,a\n", CSVOptions{}, `line 2: column "y": empty value`},
 		{"empty label", "x,label\n1,a\n2,\n", CSVOptions{}, `line 3: label column "label" is empty`},
 		{"NaN", "x,y,label\n1,NaN,a\n", CSVOptions{}, `line 2: column "y": "NaN" is not allowed`},

@@ -6,28 +6,66 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 )
 
-// loadDetect builds mnist-detect: PosDigit (class 1) against every other
-// digit (class 0), subsampled so that positives are PosFrac of each part.
-// The kept examples stay in MNIST order.
+// detectKey identifies one mnist-detect subsample.
+type detectKey struct {
+	dir   string
+	digit int
+	frac  float64
+	seed  int64
+}
+
+// lastDetect keeps the most recent mnist-detect set: resets with the same
+// config are then instant, and while that set is in use the cache costs no
+// memory (the trainer's Set shares its slices).
+var lastDetect struct {
+	sync.Mutex
+	key detectKey
+	set *Set
+}
+
+// loadDetect returns mnist-detect for a defaulted cfg, from the one-entry
+// cache or built afresh. The returned Set is a fresh struct sharing the
+// cached, read-only slices; Load copies the training labels.
 func loadDetect(cfg Config, seed int64) (*Set, error) {
 	m, err := cachedMNIST(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
-	d := int32(*cfg.PosDigit)
+	key := detectKey{dir: m.dir, digit: *cfg.PosDigit, frac: cfg.PosFrac, seed: seed}
+	lastDetect.Lock()
+	defer lastDetect.Unlock()
+	if lastDetect.set == nil || lastDetect.key != key {
+		s, err := buildDetect(m, key.digit, key.frac, seed)
+		if err != nil {
+			return nil, err
+		}
+		lastDetect.key, lastDetect.set = key, s
+	}
+	s := *lastDetect.set
+	s.ClassNames = slices.Clone(s.ClassNames)
+	return &s, nil
+}
+
+// buildDetect builds mnist-detect: digit (class 1) against every other
+// digit (class 0), subsampled so that positives are frac of each part.
+// The kept examples stay in MNIST order.
+func buildDetect(m *mnistData, digit int, frac float64, seed int64) (*Set, error) {
+	d := int32(digit)
 	r := newRand(seed, streamDetect)
 	dim := m.w * m.h
 	s := &Set{
 		Name: MNISTDetect, Classes: 2, Dim: dim, ImageW: m.w, ImageH: m.h,
-		ClassNames: []string{"other", strconv.Itoa(int(d))},
+		ClassNames: []string{"other", strconv.Itoa(digit)},
 	}
-	s.TrainX, s.TrainY, err = detectPart(m.trainX, m.trainY, dim, d, cfg.PosFrac, r)
+	var err error
+	s.TrainX, s.TrainY, err = detectPart(m.trainX, m.trainY, dim, d, frac, r)
 	if err != nil {
 		return nil, fmt.Errorf("mnist-detect training set: %w", err)
 	}
-	s.TestX, s.TestY, err = detectPart(m.testX, m.testY, dim, d, cfg.PosFrac, r)
+	s.TestX, s.TestY, err = detectPart(m.testX, m.testY, dim, d, frac, r)
 	if err != nil {
 		return nil, fmt.Errorf("mnist-detect test set: %w", err)
 	}

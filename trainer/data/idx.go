@@ -24,7 +24,7 @@ type IDX struct {
 // ParseIDX decodes an uncompressed idx file of unsigned bytes with ndims
 // dimensions from r. It checks the magic number (0x0000 0x08 ndims), that
 // no dimension is zero, that the payload is complete and that no bytes
-// follow it.
+// follow it. ndims must be in [1, 255].
 //
 // Memory grows with the data actually read, so a corrupt header claiming a
 // huge payload costs little.
@@ -34,6 +34,9 @@ func ParseIDX(r io.Reader, ndims int) (*IDX, error) { return parseIDX(r, ndims, 
 // input (from a gzip trailer), and the payload is allocated at once when
 // the header agrees with it.
 func parseIDX(r io.Reader, ndims int, total int64) (*IDX, error) {
+	if ndims < 1 || ndims > 255 {
+		panic("data: ParseIDX: ndims out of range [1, 255]")
+	}
 	var magic [4]byte
 	if _, err := io.ReadFull(r, magic[:]); err != nil {
 		return nil, fmt.Errorf("idx header: %w", eofAsUnexpected(err))
@@ -64,17 +67,8 @@ func parseIDX(r io.Reader, ndims int, total int64) (*IDX, error) {
 	if out.Data, err = readPayload(r, size, total == int64(4+4*ndims+size)); err != nil {
 		return nil, err
 	}
-	var one [1]byte
-	switch n, err := r.Read(one[:]); {
-	case n > 0:
-		return nil, fmt.Errorf("idx data: unexpected bytes after the %d data bytes", size)
-	case err != nil && err != io.EOF:
-		return nil, fmt.Errorf("idx data: %w", err)
-	case err == nil:
-		// A reader may return 0, nil; insist on a clean end.
-		if _, err := io.ReadFull(r, one[:]); err != io.EOF {
-			return nil, fmt.Errorf("idx data: unexpected bytes after the %d data bytes", size)
-		}
+	if err := expectEOF(r); err != nil {
+		return nil, fmt.Errorf("idx data: %w after the %d data bytes", err, size)
 	}
 	return out, nil
 }
@@ -112,7 +106,9 @@ func readPayload(r io.Reader, size int, trusted bool) ([]byte, error) {
 	}
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, min(size-len(buf), max(cap(buf), chunk)))...)[:len(buf)]
+			grown := make([]byte, len(buf), len(buf)+min(size-len(buf), max(cap(buf), chunk)))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -139,6 +135,24 @@ func gzipSize(f *os.File) int64 {
 		return -1
 	}
 	return int64(binary.LittleEndian.Uint32(t[:]))
+}
+
+// expectEOF checks that r has nothing left (a gzip reader also checks its
+// checksum here).
+func expectEOF(r io.Reader) error {
+	var one [1]byte
+	for range 100 {
+		n, err := r.Read(one[:])
+		switch {
+		case n > 0:
+			return errors.New("unexpected bytes")
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+	return io.ErrNoProgress
 }
 
 func eofAsUnexpected(err error) error {

@@ -41,11 +41,8 @@ func (l *labeler) finish(t *Table) error {
 		names = l.first
 		class = func(k int32) int32 { return k }
 	}
-	switch {
-	case len(names) < 2:
+	if len(names) < 2 {
 		return fmt.Errorf("only one class (%q) in column %q: need at least 2 classes", names[0], t.Label)
-	case len(names) > MaxClasses:
-		return fmt.Errorf("too many classes in column %q: %d, the limit is %d", t.Label, len(names), MaxClasses)
 	}
 	for i, k := range l.rows {
 		t.Y[i] = class(k)

@@ -11,6 +11,7 @@ import (
 // mnistData is MNIST decoded once per folder and shared, read-only, by
 // every Set loaded from it.
 type mnistData struct {
+	dir           string // absolute folder, the cache key
 	w, h          int
 	trainX, testX []float32 // pixels scaled to [0, 1]
 	trainY, testY []int32
@@ -54,6 +55,7 @@ func cachedMNIST(dir string) (*mnistData, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.dir = key
 		e.d = d
 	}
 	return e.d, nil

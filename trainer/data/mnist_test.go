@@ -106,6 +106,23 @@ func TestMNISTDetect(t *testing.T) {
 			t.Error("features")
 		}
 	}
+	// A reset with the same config reuses the subsample; the labels stay
+	// private to each set.
+	a, err := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 5)
+	if &a.TrainX[0] != &b.TrainX[0] || &a.TrainY[0] == &b.TrainY[0] || !sameSet(a, b) {
+		t.Error("same config: features not shared or labels shared")
+	}
+	c, _ := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 6)
+	if slices.Equal(a.TrainY, c.TrainY) {
+		t.Error("another seed gave the same subsample")
+	}
+	if again, _ := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 5); !sameSet(a, again) {
+		t.Error("rebuilding after another seed changed the set")
+	}
 }
 
 func TestFindMNIST(t *testing.T) {
@@ -209,6 +226,11 @@ func TestCorruptMNIST(t *testing.T) {
 		{"zero dimension", TrainImagesFile, gz(idxBytes(0x803, []uint32{4, 0, 3}, nil)), "dimension 1 is zero"},
 		{"huge header", TrainImagesFile, gz(idxBytes(0x803, []uint32{1 << 20, 1 << 10, 1 << 10}, nil)), "more than"},
 		{"claims more than it has", TrainImagesFile, gz(idxBytes(0x803, []uint32{60000, 60, 60}, make([]byte, 100))), "truncated: got 100 of 216000000 bytes"},
+		{"bad checksum", TestLabelsFile, func() []byte {
+			b := gz(idxBytes(0x801, []uint32{2}, []byte{2, 0}))
+			b[len(b)-8] ^= 0xff
+			return b
+		}(), "checksum"},
 		{"count mismatch", TrainLabelsFile, gz(idxBytes(0x801, []uint32{3}, []byte{0, 1, 2})), "has 4 images but"},
 		{"bad label", TestLabelsFile, gz(idxBytes(0x801, []uint32{2}, []byte{2, 10})), "label 10 of example 1 is not a digit"},
 		{"image size mismatch", TestImagesFile, gz(idxBytes(0x803, []uint32{2, 3, 2}, make([]byte, 12))), "images are 2x3 but the training images are 3x2"},

@@ -10,8 +10,9 @@ import (
 // FromTable turns a parsed CSV table into a Set: a stratified, seeded
 // train/test split (cfg.TestFrac, default DefaultTestFrac) and features
 // standardised with the mean and standard deviation of the training split
-// (constant columns are only centred). Two-feature tables get Bounds. The
-// table's label noise comes from cfg.LabelNoise. cfg.Name names the set.
+// (constant columns are only centred). Two-feature tables get Bounds. Label
+// noise comes from cfg.LabelNoise; cfg.Name names the set. Other fields of
+// cfg are ignored.
 func FromTable(t *Table, cfg Config, seed int64) (*Set, error) {
 	if bad(cfg.TestFrac) || cfg.TestFrac < 0 || cfg.TestFrac > MaxTestFrac {
 		return nil, fmt.Errorf("data.test_frac: %v is out of range (0, %v] (0 means the default %v)", cfg.TestFrac, MaxTestFrac, DefaultTestFrac)

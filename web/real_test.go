@@ -1,0 +1,139 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+// realEnv starts the real trainer on cfg behind a server and runs it until
+// the test ends.
+func realEnv(t testing.TB, cfg trainer.Config, mod func(*Options)) (*testEnv, *trainer.Trainer) {
+	t.Helper()
+	var (
+		mu  sync.Mutex
+		srv *Server
+	)
+	forward := trainer.SinkFunc(func(e trainer.Event) {
+		mu.Lock()
+		s := srv
+		mu.Unlock()
+		if s != nil {
+			s.Publish(e)
+		}
+	})
+	tr, err := trainer.New(cfg, trainer.Options{Sink: forward})
+	if err != nil {
+		t.Fatalf("trainer.New: %v", err)
+	}
+	o := Options{Engine: tr, Logger: slog.New(slog.DiscardHandler)}
+	if mod != nil {
+		mod(&o)
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	srv = s
+	mu.Unlock()
+	ts := httptest.NewServer(s.Handler())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		s.Close()
+		ts.Close()
+	})
+	return &testEnv{s: s, ts: ts, logs: &syncBuffer{}}, tr
+}
+
+// TestRealTrainerOn2D runs the real trainer on the circle set and checks
+// batch frames (with points), a live change of M reaching every viewer and
+// the next frames, and a rejected K that changes nothing.
+func TestRealTrainerOn2D(t *testing.T) {
+	cfg := trainer.DefaultConfig("circle")
+	cfg.SpeedCap = 200
+	e, tr := realEnv(t, cfg, nil)
+	a, hello := e.dial(t, "")
+	b, _ := e.dial(t, "")
+	if st := hello["state"].(map[string]any); st["dataset"].(map[string]any)["dim"] != 2.0 {
+		t.Fatalf("hello dataset: %v", st["dataset"])
+	}
+	f := readUntil(t, a, "batch")
+	k := int(f["k"].(float64))
+	if xy := f["xy"].([]any); len(xy) != 2*k {
+		t.Errorf("xy has %d numbers, want 2*K = %d", len(xy), 2*k)
+	}
+	if n := len(f["examples"].([]any)); n != int(f["m"].(float64)) {
+		t.Errorf("%d examples, want M = %v", n, f["m"])
+	}
+	send(t, a, `{"type":"set","m":3,"id":"m3"}`)
+	ack := readUntil(t, a, "ack")
+	if ack["id"] != "m3" {
+		t.Fatalf("ack = %v", ack)
+	}
+	version := ack["version"].(float64)
+	for _, c := range []*testConn{{a, "a"}, {b, "b"}} {
+		cf := readUntil(t, c.conn, "config")
+		if cf["version"] != version {
+			t.Errorf("viewer %s: config version %v, want %v", c.name, cf["version"], version)
+		}
+	}
+	for {
+		f := readUntil(t, b, "batch")
+		if f["version"].(float64) >= version {
+			if n := len(f["examples"].([]any)); n != 3 {
+				t.Errorf("after m=3: %d examples", n)
+			}
+			break
+		}
+	}
+	before := tr.State()
+	send(t, a, `{"type":"set","k":100000}`)
+	er := readUntil(t, a, "error")
+	if !strings.Contains(er["error"].(string), "larger than the training set") {
+		t.Errorf("k too large: %v", er)
+	}
+	send(t, a, `{"type":"set","m":0}`)
+	readUntil(t, a, "error")
+	after := tr.State()
+	if after.Version != before.Version || after.Config.K != before.Config.K {
+		t.Errorf("rejected change altered the run: version %d -> %d", before.Version, after.Version)
+	}
+	// Training carries on.
+	step := after.Step
+	waitFor(t, "training continues", func() bool { return tr.State().Step > step })
+
+	// Rows in /api/history cover every step of arm 0 so far.
+	code, _, body := e.get(t, "/api/history?since=0")
+	if code != 200 {
+		t.Fatalf("history: %d", code)
+	}
+	steps := map[float64]bool{}
+	for _, r := range jsonBody(t, body)["rows"].([]any) {
+		steps[r.(map[string]any)["step"].(float64)] = true
+	}
+	for s := 1.0; s <= float64(step); s++ {
+		if !steps[s] {
+			t.Errorf("history misses step %v", s)
+			break
+		}
+	}
+}
+
+type testConn struct {
+	conn *websocket.Conn
+	name string
+}
