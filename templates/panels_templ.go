@@ -165,7 +165,7 @@ func NoisePanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<section id=\"noise\" class=\"panel noise\" aria-label=\"Label-noise trap\"><h2>Label-noise trap <small>are we backpropagating wrong labels?</small></h2><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"noise-sel\">–</span><span class=\"stat-label\">of kept examples are flipped (this batch)</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"noise-data\">–</span><span class=\"stat-label\">of training labels are flipped</span></div></div><div id=\"noise-plot\" class=\"plot\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<section id=\"noise\" class=\"panel noise\" aria-label=\"Label-noise trap\"><h2>Label-noise trap <small>are we backpropagating wrong labels?</small></h2><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"noise-sel\">–</span><span class=\"stat-label\">of kept examples are flipped (this batch)</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"noise-data\">–</span><span class=\"stat-label\">of training labels are flipped</span></div></div><p id=\"noise-hint\" class=\"hint\" hidden>Label noise is off. Set “Label noise” under Data (e.g. 0.1) and watch how many flipped labels topk keeps.</p><div id=\"noise-plot\" class=\"plot\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func sampleControls(disabled bool) ControlsView {
 	return ControlsView{
 		Disabled:   disabled,
-		Datasets:   []string{"mnist", "circle"},
+		Datasets:   []Option{{"mnist", "mnist"}, {"circle", "circle"}, {"csv:/data/x.csv", "csv: x.csv"}},
 		Dataset:    "mnist",
 		Strategies: []string{"all", "random", "topk"},
 		K:          128,

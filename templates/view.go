@@ -39,8 +39,8 @@ type StatusView struct {
 type ControlsView struct {
 	// Disabled greys out every control (viewer role).
 	Disabled bool
-	// Datasets are the dataset presets offered.
-	Datasets []string
+	// Datasets are the datasets offered: the presets and the current one.
+	Datasets []Option
 	// Dataset is the current dataset name.
 	Dataset string
 	// Strategies are the selection strategies offered.
@@ -120,4 +120,10 @@ type RunRow struct {
 	// Accuracy is the last test accuracy, negative when unknown.
 	Accuracy float64
 	Live     bool
+}
+
+// Option is one choice of a select: the value sent and the label shown.
+type Option struct {
+	Value string
+	Label string
 }

@@ -249,3 +249,30 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestLinkCoversConfig fails when a config struct gains a field that
+// shareable links do not know about: give it a key in linkKeys (and a case
+// in linkConfigs) or list it here as not shared.
+func TestLinkCoversConfig(t *testing.T) {
+	covered := map[reflect.Type][]string{
+		reflect.TypeOf(Config{}):      {"Data", "Model", "K", "Arms", "Seed", "EvalEvery", "SpeedCap"},
+		reflect.TypeOf(data.Config{}): {"Name", "Dir" /* not shared */, "Size", "Noise", "PosFrac", "PosDigit", "TestFrac", "LabelNoise"},
+		reflect.TypeOf(ModelConfig{}): {"Hidden", "Activation", "Optimizer", "Momentum"},
+		reflect.TypeOf(ArmConfig{}):   {"Name", "Select", "LR", "Exec", "FocalGamma", "FocalAlpha"},
+		reflect.TypeOf(ohem.Params{}): {"Strategy", "M", "Thresh", "MinKept", "NegPos", "MinNeg", "Positive", "Beta", "History"},
+	}
+	for typ, names := range covered {
+		known := map[string]bool{}
+		for _, n := range names {
+			known[n] = true
+		}
+		for i := 0; i < typ.NumField(); i++ {
+			if f := typ.Field(i); f.IsExported() && !known[f.Name] {
+				t.Errorf("%s.%s is not part of shareable links: add a key in configurl.go", typ, f.Name)
+			}
+		}
+	}
+	if got, want := len(linkKeys), 15+14; got != want {
+		t.Errorf("%d link keys, want %d: update this test with the struct lists above", got, want)
+	}
+}

@@ -43,8 +43,12 @@ func DefaultConfig(dataset string) Config {
 		c.Arms = []ArmConfig{{Name: ohem.TopK, Select: ohem.Params{Strategy: ohem.TopK, M: 32}, LR: 0.1, Exec: ExecTwoPass}}
 	} else {
 		c.K = DefaultKPlane
-		c.Model = ModelConfig{Hidden: []int{16, 16}, Activation: ActReLU, Optimizer: OptSGD, Momentum: 0.9}
-		c.Arms = []ArmConfig{{Name: ohem.TopK, Select: ohem.Params{Strategy: ohem.TopK, M: 8}, LR: 0.05, Exec: ExecTwoPass}}
+		hidden := []int{16, 16}
+		if dataset == data.Spiral {
+			hidden = []int{32, 32} // [16,16] stays at chance on the spiral
+		}
+		c.Model = ModelConfig{Hidden: hidden, Activation: ActReLU, Optimizer: OptAdam}
+		c.Arms = []ArmConfig{{Name: ohem.TopK, Select: ohem.Params{Strategy: ohem.TopK, M: 8}, LR: 0.01, Exec: ExecTwoPass}}
 	}
 	return c.WithDefaults()
 }

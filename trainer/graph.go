@@ -26,8 +26,10 @@ type netGraph struct {
 
 	// Bound inputs: the step copies a batch into their backing slices.
 	x, onehot, weight, alpha []float32
-	logp                     *G.Node // n x classes log-probabilities
-	cost                     *G.Node // training only: sum_i weight_i * loss_i
+	logp                     *G.Node   // n x classes log-probabilities
+	cost                     *G.Node   // training only: sum_i weight_i * loss_i
+	grads                    G.Nodes   // training only: gradients of learn, in order
+	rw                       *rewinder // reruns keeping the registers; nil: Reset
 }
 
 // buildForward compiles a forward-only graph of batch size n over m.
@@ -104,13 +106,18 @@ func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error
 		if err = ng.addCost(m, ls); err != nil {
 			return nil, err
 		}
-		if _, err = G.Grad(ng.cost, ng.learn...); err != nil {
+		if ng.grads, err = G.Grad(ng.cost, ng.learn...); err != nil {
 			return nil, err
 		}
-		ng.vm = G.NewTapeMachine(g, G.BindDualValues(ng.learn...))
-	} else {
-		ng.vm = G.NewTapeMachine(g)
+		// Compile only what a step reads. G.Grad also builds gradients
+		// nobody uses (of x: a matmul as large as the first layer's; of
+		// onehot and weight); the solver reads the gradients from
+		// ng.grads, so no dual values are bound.
+		g = g.ExactSubgraphRoots(append(G.Nodes{ng.logp, ng.cost}, ng.grads...)...)
+		ng.g = g
 	}
+	ng.vm = G.NewTapeMachine(g, G.WithEngine(fastEngine{}))
+	ng.rw = newRewinder(ng.vm, g)
 	return ng, nil
 }
 
@@ -198,8 +205,15 @@ func (ng *netGraph) run(logp []float32) (cost float64, err error) {
 	return cost, nil
 }
 
-// reset readies the machine for the next run.
-func (ng *netGraph) reset() { ng.vm.Reset() }
+// reset readies the machine for the next run, keeping its intermediate
+// tensors when it can (see rewinder).
+func (ng *netGraph) reset() {
+	if ng.rw != nil {
+		ng.rw.rewind()
+		return
+	}
+	ng.vm.Reset()
+}
 
 // close releases the machine.
 func (ng *netGraph) close() {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
 // goodEvery is how often (in steps) an arm's parameters are checked and
@@ -197,7 +199,7 @@ func (t *Trainer) record(eng *engine, step int64, fail error, failArm int) {
 // evaluate evaluates every arm of eng and publishes the results.
 func (t *Trainer) evaluate(eng *engine) {
 	for _, a := range eng.arms {
-		ev, err := a.evaluate(eng.set, eng.step, eng.version)
+		ev, err := a.safeEvaluate(eng.set, eng.step, eng.version)
 		if err != nil {
 			t.mu.Lock()
 			if t.cur == eng {
@@ -215,6 +217,17 @@ func (t *Trainer) evaluate(eng *engine) {
 		t.mu.Unlock()
 		t.publish(ev)
 	}
+}
+
+// safeEvaluate is evaluate with a panic inside Gorgonia turned into an
+// error.
+func (a *arm) safeEvaluate(set *data.Set, step, version int64) (ev *EvalEvent, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ev, err = nil, fmt.Errorf("internal error (recovered): %v", r)
+		}
+	}()
+	return a.evaluate(set, step, version)
 }
 
 // publish hands an event to the sink, if any.

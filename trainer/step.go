@@ -7,7 +7,6 @@ import (
 
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer/data"
-	G "gorgonia.org/gorgonia"
 )
 
 // batch is one batch of the shared data stream, the same for every arm.
@@ -129,7 +128,7 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 			return nil, err
 		}
 	}
-	err = a.solver.Step(G.NodesToValueGrads(tg.learn))
+	err = a.applyGrads(tg)
 	tg.reset()
 	if err != nil {
 		return nil, err

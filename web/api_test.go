@@ -228,6 +228,15 @@ func TestUpload(t *testing.T) {
 		t.Errorf("multipart upload: %d %s", code, body)
 	}
 
+	var nofile bytes.Buffer
+	w = multipart.NewWriter(&nofile)
+	w.WriteField("other", "x")
+	w.Close()
+	code, _, body = e.do(t, "POST", "/api/upload", w.FormDataContentType(), &nofile)
+	if code != 400 || !strings.Contains(string(body), `no \"file\" field`) {
+		t.Errorf("multipart without file: %d %s", code, body)
+	}
+
 	resets := len(e.fake.resets)
 	bad := []struct {
 		name, body string

@@ -52,6 +52,13 @@ type RunStore interface {
 	Rename(id int64, name string) error
 }
 
+// RunJSONExporter is optionally implemented by a RunStore that exports a
+// run as one JSON document (GET /api/runs/{id}/export.json); without it the
+// route serves Get's result.
+type RunJSONExporter interface {
+	ExportJSON(w io.Writer, id int64) error
+}
+
 // RunCSVExporter is optionally implemented by a RunStore that exports a
 // run's metrics as CSV (GET /api/runs/{id}/export.csv).
 type RunCSVExporter interface {

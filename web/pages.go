@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,7 +75,7 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 	}
 	role := p.s.Role(r)
 	v := templates.PageView{
-		Title:     "OHEM Lab · " + st.Dataset.Name,
+		Title:     "OHEM Lab · " + datasetLabel(st.Dataset.Name),
 		StateJSON: string(stateJSON),
 		Role:      role,
 		Status:    statusView(st),
@@ -111,13 +112,28 @@ func (p *pages) runs(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, templates.RunsList(p.runsView()))
 }
 
+// datasetLabel is how the page names a dataset: an uploaded or local CSV
+// file by its base name (uploads are named by their hash: shortened), so
+// that no server path reaches the page's text.
+func datasetLabel(name string) string {
+	rest, ok := strings.CutPrefix(name, "csv:")
+	if !ok {
+		return name
+	}
+	base := filepath.Base(rest)
+	if stem, ok := strings.CutSuffix(base, ".csv"); ok && len(stem) == 64 {
+		base = "upload " + stem[:8]
+	}
+	return "csv: " + base
+}
+
 // statusView is the banner of a state.
 func statusView(st trainer.State) templates.StatusView {
 	return templates.StatusView{
 		State:   st.Status,
 		Reason:  st.Reason,
 		Step:    st.Step,
-		Dataset: st.Dataset.Name,
+		Dataset: datasetLabel(st.Dataset.Name),
 		Version: st.Version,
 		Arms:    len(st.Config.Arms),
 	}
@@ -128,7 +144,6 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 	cfg := st.Config
 	v := templates.ControlsView{
 		Disabled:   disabled,
-		Datasets:   datasetPresets,
 		Dataset:    cfg.Data.Name,
 		Strategies: ohem.Strategies,
 		K:          cfg.K,
@@ -139,9 +154,10 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 	known := false
 	for _, d := range datasetPresets {
 		known = known || d == cfg.Data.Name
+		v.Datasets = append(v.Datasets, templates.Option{Value: d, Label: d})
 	}
 	if !known && cfg.Data.Name != "" {
-		v.Datasets = append(append([]string(nil), datasetPresets...), cfg.Data.Name)
+		v.Datasets = append(v.Datasets, templates.Option{Value: cfg.Data.Name, Label: datasetLabel(cfg.Data.Name)})
 	}
 	for _, a := range cfg.Arms {
 		sp := a.Select

@@ -178,3 +178,19 @@ func TestRunsFragment(t *testing.T) {
 		})
 	}
 }
+
+// TestDatasetLabel checks that CSV paths never reach the page's text.
+func TestDatasetLabel(t *testing.T) {
+	hash := strings.Repeat("ab", 32)
+	tests := []struct{ in, want string }{
+		{"mnist", "mnist"},
+		{"csv:/srv/data/points.csv", "csv: points.csv"},
+		{"csv:/tmp/uploads/" + hash + ".csv", "csv: upload abababab"},
+		{"csv:rel/dir/x.txt", "csv: x.txt"},
+	}
+	for _, tt := range tests {
+		if got := datasetLabel(tt.in); got != tt.want {
+			t.Errorf("datasetLabel(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

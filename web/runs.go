@@ -139,12 +139,24 @@ func (s *Server) serveRunExportJSON(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	w.Header().Set("Content-Disposition", `attachment; filename="ohemlab-run-`+strconv.FormatInt(id, 10)+`.json"`)
+	if ex, ok := s.opts.Runs.(RunJSONExporter); ok {
+		var buf bytes.Buffer
+		if err := ex.ExportJSON(&buf, id); err != nil {
+			w.Header().Del("Content-Disposition")
+			s.storeError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(buf.Bytes())
+		return
+	}
 	run, err := s.opts.Runs.Get(id)
 	if err != nil {
+		w.Header().Del("Content-Disposition")
 		s.storeError(w, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="ohemlab-run-`+strconv.FormatInt(id, 10)+`.json"`)
 	writeJSON(w, http.StatusOK, run)
 }
 

@@ -320,8 +320,8 @@ func TestCloseSendsGoingAway(t *testing.T) {
 
 func TestPingTimeoutDropsDeadPeer(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.PingInterval = 30 * time.Millisecond
-		o.PongWait = 120 * time.Millisecond
+		o.PingInterval = 100 * time.Millisecond
+		o.PongWait = 600 * time.Millisecond
 	})
 	// A peer that never reads never answers pings.
 	c, _, err := websocket.DefaultDialer.Dial(e.wsURL(""), nil)
@@ -341,7 +341,7 @@ func TestPingTimeoutDropsDeadPeer(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(2 * time.Second) // several ping intervals and pong waits
 	if e.s.Viewers() != 1 {
 		t.Errorf("live viewer dropped: %d viewers", e.s.Viewers())
 	}

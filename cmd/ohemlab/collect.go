@@ -25,6 +25,9 @@ type collector struct {
 	mu     sync.Mutex
 	arms   []armTally
 	status trainer.StatusEvent
+	// diverged is the first divergence status, if any: a later "stopped"
+	// must not hide it.
+	diverged *trainer.StatusEvent
 	// onStatus, if set, is called with every status event (on the training
 	// goroutine, without the mutex held); it must not block.
 	onStatus func(trainer.StatusEvent)
@@ -59,6 +62,10 @@ func (c *collector) Publish(e trainer.Event) {
 		a.lossSum, a.lossN = 0, 0
 	case *trainer.StatusEvent:
 		c.status = *e
+		if e.State == trainer.StateDiverged && c.diverged == nil {
+			d := *e
+			c.diverged = &d
+		}
 	}
 }
 
@@ -74,7 +81,7 @@ func (c *collector) arm(i int) *armTally {
 }
 
 // snapshot returns a copy of the tallies (evals shared read-only) and the
-// last status.
+// last status, or the first divergence if there was one.
 func (c *collector) snapshot() ([]armTally, trainer.StatusEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -82,6 +89,9 @@ func (c *collector) snapshot() ([]armTally, trainer.StatusEvent) {
 	copy(out, c.arms)
 	for i := range out {
 		out[i].evals = out[i].evals[:len(out[i].evals):len(out[i].evals)]
+	}
+	if c.diverged != nil {
+		return out, *c.diverged
 	}
 	return out, c.status
 }

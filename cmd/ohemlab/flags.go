@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -346,6 +345,3 @@ func printFlagUsage(w io.Writer, usage, desc string, fs *flag.FlagSet) {
 		fmt.Fprintln(w)
 	}
 }
-
-// finite reports whether x is a finite number.
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -54,8 +54,10 @@ func TestHelpGolden(t *testing.T) {
 // TestSummaryGolden pins the human summary and the JSON report of a
 // two-arm run with label noise built from fixed events.
 func TestSummaryGolden(t *testing.T) {
-	cfg := trainer.DefaultConfig("moons")
+	cfg := trainer.Config{K: 32, Seed: 1, EvalEvery: 100}
+	cfg.Data.Name = "moons"
 	cfg.Data.LabelNoise = 0.1
+	cfg.Model.Hidden = []int{16, 16}
 	cfg.Arms = []trainer.ArmConfig{
 		{Name: "topk", Select: ohem.Params{Strategy: "topk", M: 8}, LR: 0.05, Exec: "twopass"},
 		{Name: "random", Select: ohem.Params{Strategy: "random", M: 8}, LR: 0.05, Exec: "mask"},

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ohemlab/ohemlab/web/store"
 )
 
 // mainEnv makes the test binary run main instead of the tests, so that the
@@ -73,7 +75,8 @@ func TestMainExitCodes(t *testing.T) {
 func TestMainSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := command("serve", "--addr", "127.0.0.1:0", "--store-dir", t.TempDir(), "--dataset", "spiral")
+			dir := t.TempDir()
+			cmd := command("serve", "--addr", "127.0.0.1:0", "--store-dir", dir, "--dataset", "spiral")
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -121,12 +124,24 @@ func TestMainSignals(t *testing.T) {
 				if err != nil {
 					t.Errorf("exit after %v: %v; stderr:\n%s", sig, err, stderr.String())
 				}
-				if took := time.Since(start); took > 5*time.Second {
+				took := time.Since(start)
+				if took > 5*time.Second {
 					t.Errorf("took %v to exit after %v, want under 5 s", took, sig)
 				}
+				t.Logf("exited %v after %v", took, sig)
 			case <-time.After(15 * time.Second):
 				cmd.Process.Kill()
 				t.Fatalf("still running 15 s after %v", sig)
+			}
+			// The run was flushed and marked finished.
+			db, err := store.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			runs, err := db.List()
+			if err != nil || len(runs) != 1 || runs[0].Finished == nil || runs[0].Dataset != "spiral" {
+				t.Errorf("saved runs after %v: %+v, %v; want one finished spiral run", sig, runs, err)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ type usageError struct {
 	msg string
 }
 
+// Error returns the one-line message.
 func (e *usageError) Error() string { return e.msg }
 
 // usagef returns a *usageError with a formatted message.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
@@ -123,6 +124,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Listen first: whether the address is loopback decides the token.
 	host, _, _ := net.SplitHostPort(sf.addr)
 	ln, err := net.Listen("tcp", sf.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listening on %s: the port is in use (another ohemlab?): pick another with --addr, e.g. --addr 127.0.0.1:0", sf.addr)
+	}
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", sf.addr, err)
 	}

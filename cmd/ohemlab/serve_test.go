@@ -21,12 +21,14 @@ type lockedBuffer struct {
 	b  strings.Builder
 }
 
+// Write appends p.
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
+// String returns what was written so far.
 func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -240,5 +242,16 @@ func TestServeGivenToken(t *testing.T) {
 	}
 	if err, _ := stop(); err != nil {
 		t.Errorf("serve returned %v", err)
+	}
+}
+
+// TestServePortInUse checks the message when the port is taken.
+func TestServePortInUse(t *testing.T) {
+	url, _, _, _ := startServe(t, "--addr", "127.0.0.1:0", "--no-store", "--dataset", "xor", "--paused")
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"serve", "--addr", addr, "--no-store", "--dataset", "xor"}, &out, &errOut)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "--addr") {
+		t.Errorf("second server on %s: %v, want an exit-1 error saying the port is in use", addr, err)
 	}
 }

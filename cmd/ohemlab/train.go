@@ -117,7 +117,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch {
 	case last.State == trainer.StateDiverged:
-		return fmt.Errorf("training diverged at step %d: %s (lower --lr)", last.Step, last.Reason)
+		return fmt.Errorf("training diverged: %s", last.Reason)
 	case runErr != nil:
 		return fmt.Errorf("training stopped: %w", runErr)
 	case rep.Steps < tf.steps && st.Reason != "":

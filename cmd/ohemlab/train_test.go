@@ -40,7 +40,7 @@ func num(t *testing.T, m map[string]any, key string) float64 {
 func TestTrainTwoD(t *testing.T) {
 	const steps, k, m = 300, 64, 16
 	r, stderr := trainJSON(t, "--dataset", "circle", "--steps", "300", "--k", "64", "--m", "16",
-		"--lr", "0.2", "--eval-every", "50", "--seed", "2", "--progress", "plain")
+		"--eval-every", "50", "--seed", "2", "--progress", "plain")
 	if got := num(t, r, "steps"); got != steps {
 		t.Errorf("steps = %v, want %d", got, steps)
 	}
@@ -160,5 +160,23 @@ func TestHelpAndVersion(t *testing.T) {
 				t.Errorf("run(%q) output lacks %q:\n%s", tc.args, w, out.String())
 			}
 		}
+	}
+}
+
+// TestTrainDiverges checks that a diverging headless run stops at once with
+// exit code 1, the reason, and a report that says so.
+func TestTrainDiverges(t *testing.T) {
+	var out, errOut strings.Builder
+	args := []string{"train", "--dataset", "xor", "--lr", "50", "--steps", "500", "--json", "--progress", "none"}
+	err := run(context.Background(), args, &out, &errOut)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "diverged") {
+		t.Fatalf("run(%q) = %v, want an exit-1 error saying it diverged", args, err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("no JSON report: %v\n%s", err, out.String())
+	}
+	if r["status"] != "diverged" || r["reason"] == "" || num(t, r, "steps") >= 500 {
+		t.Errorf("report status %v, reason %v, steps %v: want diverged early with a reason", r["status"], r["reason"], r["steps"])
 	}
 }

@@ -658,28 +658,40 @@
 
   // ---- CSV upload ----
 
-  const up = $("#upload");
-  up && up.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
+  // The upload's outcome survives the swap of the controls that the reset
+  // it causes brings.
+  let uploadNote = null;
+  function showUploadNote(text, good) {
+    uploadNote = { text, good };
     const msg = $("#upload-msg");
+    if (!msg) return;
+    msg.textContent = text;
+    msg.classList.toggle("good", !!good);
+    msg.classList.toggle("on", !good);
+  }
+  document.body.addEventListener("htmx:afterSwap", (ev) => {
+    const id = ev.detail && ev.detail.target && ev.detail.target.id;
+    if (id === "controls" && uploadNote) showUploadNote(uploadNote.text, uploadNote.good);
+  });
+
+  // Delegated: the form lives in the controls, which htmx swaps on reset.
+  document.addEventListener("submit", async (ev) => {
+    if (!ev.target || ev.target.id !== "upload") return;
+    ev.preventDefault();
     const f = $("#upload-file").files[0];
     if (!f) {
-      msg.textContent = "choose a CSV file first";
-      msg.classList.add("on");
+      showUploadNote("choose a CSV file first", false);
       return;
     }
     const fd = new FormData();
     fd.append("file", f, f.name);
-    msg.textContent = "uploading…";
-    msg.classList.add("on");
+    showUploadNote("uploading " + f.name + "…", true);
     try {
       const headers = S.token ? { "X-Control-Token": S.token } : {};
-      const r = await O.getJSON("/api/upload" + (S.token ? "?token=" + encodeURIComponent(S.token) : ""), { method: "POST", body: fd, headers });
-      msg.textContent = "loaded " + ((r && (r.dataset || r.name)) || f.name) + ": training restarts";
-      msg.classList.remove("on");
+      const r = await O.getJSON("/api/upload", { method: "POST", body: fd, headers });
+      showUploadNote(r && r.rows ? "Loaded " + f.name + ": " + r.rows + " rows, " + r.features + " features, " + r.classes + " classes. Training restarts on it." : "Loaded " + f.name + ". Training restarts on it.", true);
     } catch (e) {
-      msg.textContent = e.message;
-      msg.classList.add("on");
+      showUploadNote(e.message, false);
     }
   });
 

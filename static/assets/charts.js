@@ -165,6 +165,12 @@
     return Object.assign({ label, font: axisFont(), labelFont: axisFont(), stroke: C.text, grid: { stroke: C.grid, width: 1 }, ticks: { stroke: C.grid } , size: 44, labelSize: 18 }, extra || {});
   }
 
+  // logTicks formats the ticks of a log axis: plain numbers down to 0.01,
+  // powers of ten below.
+  function logTicks(u, vals) {
+    return vals.map((v) => (v === null ? "" : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0)));
+  }
+
   // ema smooths ys with an exponential moving average (nulls carried).
   function ema(ys, alpha) {
     const out = new Array(ys.length);
@@ -203,7 +209,7 @@
       legend: { show: true, live: false },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [axis("step"), axis("loss (log)", { size: 50 })],
+      axes: [axis("step"), axis("loss (log)", { size: 50, values: logTicks })],
       series: [
         {},
         { label: "min", stroke: "rgba(37,99,235,0.35)", width: 1 },
@@ -331,7 +337,7 @@
     ensurePlot("loss", elL, key, () => ({
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { distr: 3 } },
-      axes: [axis(xLabel()), axis("loss (log)", { size: 50 })],
+      axes: [axis(xLabel()), axis("loss (log)", { size: 50, values: logTicks })],
       series: lossSeries,
       hooks: { draw: [markerHook] },
     }), join(lossTables));
@@ -377,6 +383,8 @@
       series,
     }), data);
     el.classList.toggle("muted", frac === 0);
+    const hint = $("#noise-hint");
+    if (hint) hint.hidden = frac > 0 || !!O.S.replay;
   };
 
   O.initCharts = function () {};

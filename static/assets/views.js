@@ -213,16 +213,6 @@
     ctx.font = O.font(11);
     ctx.fillText("confidence (mean p(label))", 0, 0);
     ctx.restore();
-    // region labels
-    ctx.font = O.font(12, "600");
-    ctx.fillStyle = "rgba(22,163,74,0.8)";
-    ctx.fillText("easy-to-learn", pad.l + 6, pad.t + 16);
-    ctx.fillStyle = "rgba(220,38,38,0.85)";
-    ctx.fillText("hard-to-learn", pad.l + 6, pad.t + ph - 8);
-    ctx.fillStyle = "rgba(147,51,234,0.85)";
-    ctx.textAlign = "right";
-    ctx.fillText("ambiguous", pad.l + pw - 6, pad.t + ph / 2);
-    ctx.textAlign = "start";
     const grid = new Map();
     const sx = (v) => pad.l + (Math.min(v, dm.maxVar) / dm.maxVar) * pw;
     const sy = (c) => pad.t + ph - c * ph;
@@ -246,6 +236,20 @@
       p._y = y;
     }
     dm.grid = grid;
+    // region labels, haloed so that they stay readable over the points
+    const label = (text, x, y, colour, align) => {
+      ctx.font = O.font(12, "700");
+      ctx.textAlign = align || "start";
+      ctx.lineWidth = 4;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.strokeText(text, x, y);
+      ctx.fillStyle = colour;
+      ctx.fillText(text, x, y);
+      ctx.textAlign = "start";
+    };
+    label("easy-to-learn", pad.l + 6, pad.t + 16, "#15803d");
+    label("hard-to-learn", pad.l + 6, pad.t + ph - 8, "#b91c1c");
+    label("ambiguous", pad.l + pw - 6, pad.t + ph / 2, "#7e22ce", "right");
     if (dmPinned) {
       const p = dm.points.find((q) => q.id === dmPinned.id);
       if (p) {

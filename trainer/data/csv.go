@@ -156,7 +156,11 @@ func parseHeader(header []string, opt CSVOptions) (*Table, []string, int, error)
 	if len(names) < 2 {
 		return nil, nil, 0, fmt.Errorf("header has %d column: want at least one feature column and a label column", len(names))
 	}
+	if len(names)-1 > MaxFeatures {
+		return nil, nil, 0, fmt.Errorf("too many feature columns: %d, the limit is %d", len(names)-1, MaxFeatures)
+	}
 	numeric := 0
+	col := make(map[string]int, len(names))
 	for j, h := range names {
 		if h == "" {
 			return nil, nil, 0, fmt.Errorf("header: column %d has no name", j+1)
@@ -164,9 +168,10 @@ func parseHeader(header []string, opt CSVOptions) (*Table, []string, int, error)
 		if _, err := strconv.ParseFloat(h, 64); err == nil {
 			numeric++
 		}
-		if k := slices.Index(names[:j], h); k >= 0 {
+		if k, dup := col[h]; dup {
 			return nil, nil, 0, fmt.Errorf("header: column name %q appears twice (columns %d and %d)", h, k+1, j+1)
 		}
+		col[h] = j
 	}
 	if numeric == len(names) {
 		return nil, nil, 0, errors.New("header row missing: the first line is all numbers; add a line of column names such as x1,x2,label")
@@ -182,9 +187,6 @@ func parseHeader(header []string, opt CSVOptions) (*Table, []string, int, error)
 		if k := slices.IndexFunc(names, func(h string) bool { return strings.EqualFold(h, LabelColumn) }); k >= 0 {
 			labelCol = k
 		}
-	}
-	if len(names)-1 > MaxFeatures {
-		return nil, nil, 0, fmt.Errorf("too many feature columns: %d, the limit is %d", len(names)-1, MaxFeatures)
 	}
 	t := &Table{Label: names[labelCol]}
 	for j, h := range names {

@@ -106,6 +106,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"bare quote", "x,label\n1,a\"b\n", CSVOptions{}, `line 2: bare " in non-quoted-field`},
 		{"too many rows", "x,label\n" + many(MaxRows+1, "1,a\n"), CSVOptions{}, "line 200002: too many rows: the limit is 200000"},
 		{"too many features", wideHeader + "label\n", CSVOptions{}, "too many feature columns: 1025, the limit is 1024"},
+		{"huge header", strings.Repeat("c,", 1<<20) + "label\n", CSVOptions{}, "too many feature columns: 1048576, the limit is 1024"},
 		{"too many classes", "x,label\n" + func() string {
 			var b strings.Builder
 			for i := 0; i <= MaxClasses; i++ {

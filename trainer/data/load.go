@@ -7,6 +7,12 @@ import "fmt"
 // train/test split, the order of the training examples (their ids) and the
 // flipped labels. Errors name the bad field and its allowed range, or the
 // file and the problem.
+//
+// MNIST is decoded once per process and folder (about a second), and the
+// latest mnist-detect subsample is kept, so resets are cheap; the returned
+// Set may share feature slices with other Sets and must not be modified.
+// TrainY, CleanY and Flipped are never shared with a Set of another seed
+// or label noise.
 func Load(cfg Config, seed int64) (*Set, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -14,17 +16,27 @@ var CSVHeader = []string{"arm", "step", "version", "batch_loss", "sel_loss", "q_
 
 // ExportCSV writes run id's metric series as CSV: CSVHeader, then one row
 // per arm and step in step order. Non-finite values are written as NaN.
+// Rows are streamed from one database snapshot, so long runs need little
+// memory.
 func (s *Store) ExportCSV(w io.Writer, id int64) error {
-	r, err := s.Get(id)
+	tx, err := s.db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return err
+		return fmt.Errorf("store: export run %d as CSV: %w", id, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM runs WHERE id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("store: export run %d as CSV: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
-	rec := make([]string, len(CSVHeader))
-	for _, m := range r.Metrics {
+	rec := make([]string, 0, len(CSVHeader))
+	err = scanMetrics(tx, id, 1, 0, func(m *Metric) error {
 		rec = rec[:0]
 		rec = append(rec, strconv.Itoa(m.Arm), strconv.FormatInt(m.Step, 10), strconv.FormatInt(m.Version, 10),
 			ftoa(m.BatchLoss), ftoa(m.SelLoss))
@@ -33,9 +45,10 @@ func (s *Store) ExportCSV(w io.Writer, id int64) error {
 		}
 		rec = append(rec, ftoa(m.KeptShare), ftoa(m.SelFlippedShare),
 			strconv.FormatInt(m.ExamplesSeen, 10), strconv.FormatInt(m.ExamplesBackprop, 10), ftoa(m.Wall))
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

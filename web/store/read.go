@@ -91,7 +91,15 @@ func (s *Store) Info(id int64) (*RunInfo, error) {
 
 // Get returns run id with all its series, read in one snapshot (a
 // concurrent Recorder's later writes are not half seen).
-func (s *Store) Get(id int64) (*Run, error) {
+func (s *Store) Get(id int64) (*Run, error) { return s.get(id, 0) }
+
+// GetSampled is Get with the metric series thinned for charts of long runs:
+// when the run has more than maxSteps steps, only every Stride-th step
+// (and the last) is returned, so that each arm has at most about maxSteps
+// rows. Changes and evaluations are complete. maxSteps <= 0 means all.
+func (s *Store) GetSampled(id int64, maxSteps int) (*Run, error) { return s.get(id, maxSteps) }
+
+func (s *Store) get(id int64, maxSteps int) (*Run, error) {
 	tx, err := s.db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("store: get run %d: %w", id, err)
@@ -107,7 +115,15 @@ func (s *Store) Get(id int64) (*Run, error) {
 	if r.Changes, err = readChanges(tx, id); err != nil {
 		return nil, err
 	}
-	if r.Metrics, err = readMetrics(tx, id); err != nil {
+	var last int64
+	if err := tx.QueryRow(`SELECT coalesce(max(step), 0) FROM metrics WHERE run = ?`, id).Scan(&last); err != nil {
+		return nil, fmt.Errorf("store: run %d metrics: %w", id, err)
+	}
+	r.Stride = 1
+	if maxSteps > 0 && last > int64(maxSteps) {
+		r.Stride = (last + int64(maxSteps) - 1) / int64(maxSteps)
+	}
+	if r.Metrics, err = readMetrics(tx, id, r.Stride, last); err != nil {
 		return nil, err
 	}
 	if r.Evals, err = readEvals(tx, id); err != nil {
@@ -140,30 +156,43 @@ func readChanges(tx *sql.Tx, id int64) ([]Change, error) {
 	return out, rows.Err()
 }
 
-func readMetrics(tx *sql.Tx, id int64) ([]Metric, error) {
+// readMetrics reads every stride-th step of run id, and the last.
+func readMetrics(tx *sql.Tx, id, stride, last int64) ([]Metric, error) {
+	out := []Metric{}
+	err := scanMetrics(tx, id, stride, last, func(m *Metric) error {
+		out = append(out, *m)
+		return nil
+	})
+	return out, err
+}
+
+// scanMetrics calls fn with every stride-th step of run id (and the last)
+// in step order; fn must not keep m.
+func scanMetrics(tx *sql.Tx, id, stride, last int64, fn func(m *Metric) error) error {
 	rows, err := tx.Query(`SELECT arm, step, version, batch_loss, sel_loss, q_min, q10, q50, q90, q_max,
 		kept_share, sel_flipped_share, examples_seen, examples_backprop, wall
-		FROM metrics WHERE run = ? ORDER BY step, arm`, id)
+		FROM metrics WHERE run = ? AND (step % ? = 0 OR step = ?) ORDER BY step, arm`, id, stride, last)
 	if err != nil {
-		return nil, fmt.Errorf("store: run %d metrics: %w", id, err)
+		return fmt.Errorf("store: run %d metrics: %w", id, err)
 	}
 	defer rows.Close()
-	out := []Metric{}
 	var f [10]sql.NullFloat64
+	var m Metric
 	for rows.Next() {
-		var m Metric
 		if err := rows.Scan(&m.Arm, &m.Step, &m.Version, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6],
 			&f[7], &f[8], &m.ExamplesSeen, &m.ExamplesBackprop, &f[9]); err != nil {
-			return nil, fmt.Errorf("store: run %d metrics: %w", id, err)
+			return fmt.Errorf("store: run %d metrics: %w", id, err)
 		}
 		m.BatchLoss, m.SelLoss = nan(f[0]), nan(f[1])
 		for i := range m.Q {
 			m.Q[i] = nan(f[2+i])
 		}
 		m.KeptShare, m.SelFlippedShare, m.Wall = nan(f[7]), nan(f[8]), nan(f[9])
-		out = append(out, m)
+		if err := fn(&m); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func readEvals(tx *sql.Tx, id int64) ([]Eval, error) {

@@ -184,3 +184,49 @@ func TestGetMissing(t *testing.T) {
 		t.Errorf("export of a missing run wrote %q", b.String())
 	}
 }
+
+func TestGetSampled(t *testing.T) {
+	s, _ := openTemp(t)
+	defer s.Close()
+	rec := s.NewRecorder(RecorderOptions{})
+	publishRun(rec, 1, testConfig(1), 1001, 100)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	id := int64(1)
+	for _, tc := range []struct {
+		max         int
+		stride      int64
+		wantPerArm  int
+		wantLastArm int64
+	}{
+		{0, 1, 1001, 1001},
+		{5000, 1, 1001, 1001},
+		{1001, 1, 1001, 1001},
+		{100, 11, 91, 1001}, // 1001 = 91*11
+		{300, 4, 250 + 1, 1001},
+		{1, 1001, 1, 1001},
+	} {
+		r, err := s.GetSampled(id, tc.max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Stride != tc.stride || len(r.Metrics) != 2*tc.wantPerArm || len(r.Evals) != 20 {
+			t.Errorf("GetSampled(%d): stride %d, %d metrics, %d evals; want %d, %d, 20",
+				tc.max, r.Stride, len(r.Metrics), len(r.Evals), tc.stride, 2*tc.wantPerArm)
+			continue
+		}
+		if got := r.Metrics[len(r.Metrics)-1]; got.Step != tc.wantLastArm || !sameMetric(got, wantMetric(1, 1, 1001)) {
+			t.Errorf("GetSampled(%d): last metric %+v", tc.max, got)
+		}
+		for _, m := range r.Metrics {
+			if m.Step%tc.stride != 0 && m.Step != 1001 {
+				t.Errorf("GetSampled(%d): step %d is off the stride", tc.max, m.Step)
+				break
+			}
+		}
+	}
+	if r, err := s.GetSampled(99, 10); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetSampled(99): %v, %v", r, err)
+	}
+}

@@ -52,6 +52,9 @@ type Run struct {
 	Changes []Change       `json:"changes"`
 	Metrics []Metric       `json:"metrics"`
 	Evals   []Eval         `json:"evals"`
+	// Stride is 1 when Metrics has every step; GetSampled sets it to n
+	// when only every n-th step (and the last) is included.
+	Stride int64 `json:"stride"`
 }
 
 // Change is a live change of a run's config.

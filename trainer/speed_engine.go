@@ -1,21 +1,20 @@
 package trainer
 
 import (
-	"math"
-
+	"github.com/chewxy/math32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// fastEngine is Gorgonia's standard tensor engine with a row-wise
-// log-softmax and its gradient for float32 matrices.
+// fastEngine is Gorgonia's standard tensor engine with a serial
+// log-softmax and log-softmax gradient for float32 matrices.
 //
-// The standard engine starts one goroutine per row for both (128 goroutines
-// and as many allocations per pass at K=128, where a row has 10 values) and
-// seeds each row's maximum with the first element of the whole matrix
-// instead of the row's. Here each row takes a few dozen nanoseconds
-// serially, and the maximum is the row's own. Anything else (other dtypes,
-// axes, layouts or options) goes to the standard engine.
+// The standard engine starts one goroutine per row for both: 128
+// goroutines and as many allocations per pass at K=128, where a row has 10
+// values and takes a few dozen nanoseconds. Here the rows run one after the
+// other with the same arithmetic, so results are bit for bit the same.
+// Anything else (other dtypes, axes, layouts or options) goes to the
+// standard engine.
 type fastEngine struct{ G.StandardEngine }
 
 // floatRows returns the backing slice and the shape of a contiguous float32
@@ -72,38 +71,46 @@ func (e fastEngine) LogSoftMaxB(output, grad tensor.Tensor, axis int, opts ...te
 	return t, nil
 }
 
-// logSoftMaxRows sets out = (x - max) - log(sum(exp(x - max))) per row of
-// a rows×cols matrix. The sum is accumulated in float64.
+// logSoftMaxRows computes log-softmax per row of a rows×cols matrix with
+// exactly the arithmetic of the standard engine (float32, math32), so that
+// switching engines changes no result: z = x - m, out = z - log(sum(exp z)).
+// Like the standard engine it takes for m the largest of x[0] (the first
+// element of the whole matrix, not of the row) and the row's other
+// elements. This keeps its overflow for rows far above x[0], which the
+// trainer's divergence detection currently relies on at absurd learning
+// rates.
 func logSoftMaxRows(out, x []float32, rows, cols int) {
 	for r := 0; r < rows; r++ {
 		row, dst := x[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
-		mx := row[0]
+		mx := x[0]
 		for _, v := range row[1:] {
 			if v > mx {
 				mx = v
 			}
 		}
-		var sum float64
-		for _, v := range row {
-			sum += math.Exp(float64(v - mx))
-		}
-		ls := float32(math.Log(sum))
+		var sum float32
 		for j, v := range row {
-			dst[j] = (v - mx) - ls
+			z := v - mx
+			dst[j] = z
+			sum += math32.Exp(z)
+		}
+		for j := range dst {
+			dst[j] -= math32.Log(sum)
 		}
 	}
 }
 
-// logSoftMaxBackRows sets out = grad - exp(y) * sum(grad) per row.
+// logSoftMaxBackRows sets out = grad - exp(y) * sum(grad) per row, with
+// the standard engine's arithmetic.
 func logSoftMaxBackRows(out, y, grad []float32, rows, cols int) {
 	for r := 0; r < rows; r++ {
 		yr, gr, dst := y[r*cols:(r+1)*cols], grad[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
-		var sum float32
-		for _, v := range gr {
+		sum := gr[0]
+		for _, v := range gr[1:] {
 			sum += v
 		}
 		for j := range dst {
-			dst[j] = gr[j] - float32(math.Exp(float64(yr[j])))*sum
+			dst[j] = gr[j] - math32.Exp(yr[j])*sum
 		}
 	}
 }

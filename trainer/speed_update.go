@@ -113,3 +113,17 @@ func startPool() {
 		}()
 	}
 }
+
+// applyGrads steps the arm's optimiser with the gradients of the training
+// graph's last run: plain SGD (no momentum) with sgdUpdate, momentum and
+// Adam with Gorgonia's solvers.
+func (a *arm) applyGrads(tg *netGraph) error {
+	if a.opt.Optimizer != OptAdam && !(a.opt.Momentum > 0) { // newSolver's VanillaSolver case
+		return sgdUpdate(a.model.params, tg.grads, a.cfg.LR)
+	}
+	vg := make([]G.ValueGrad, len(tg.grads))
+	for i, g := range tg.grads {
+		vg[i] = paramGrad{w: a.model.params[i], g: g}
+	}
+	return a.solver.Step(vg)
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func TestCheckLoopback(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string // error substring; empty = accepted
+	}{
+		{"http://127.0.0.1:8080", ""},
+		{"http://localhost:8080", ""},
+		{"http://[::1]:8080", ""},
+		{"https://127.0.0.2", ""},
+		{"http://10.0.0.5:8080", "not a loopback address"},
+		{"http://example.org", "not a loopback address"},
+		{"http://0.0.0.0:8080", "not a loopback address"},
+		{"ws://127.0.0.1:8080", "want an http"},
+		{"http://127.0.0.1:8080/ws", "base URL only"},
+		{"http://user@127.0.0.1", "base URL only"},
+		{"::", "not a URL"},
+	}
+	for _, tc := range tests {
+		_, err := checkLoopback(tc.url)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.url, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want %q", tc.url, err, tc.want)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--viewers", "0"}, "--viewers 0 is out of range"},
+		{[]string{"--viewers", "5001"}, "--viewers 5001 is out of range"},
+		{[]string{"--silent", "1.5"}, "--silent 1.5 is out of range"},
+		{[]string{"--silent", "NaN"}, "--silent NaN is out of range"},
+		{[]string{"--duration", "11m"}, "--duration 11m0s is out of range"},
+		{[]string{"--duration", "0s"}, "--duration 0s is out of range"},
+		{[]string{"--baseline", "2m"}, "--baseline 2m0s is out of range"},
+		{[]string{"--dial-rate", "0"}, "--dial-rate 0 is out of range"},
+		{[]string{"--url", "http://192.168.1.1:8080"}, "not a loopback address"},
+		{[]string{"--nope"}, "flag provided but not defined"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tc := range tests {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), tc.args, &out, &errb)
+		var ue *usageError
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		} else if !errors.As(err, &ue) {
+			t.Errorf("%v: %T is not a usage error", tc.args, err)
+		}
+	}
+}
+
+// fakeServer serves /api/state with a step counter advancing 100 per
+// second and /ws with a batch frame every 5 ms whose step advances by 2
+// (so every other step is "coalesced").
+func fakeServer(t *testing.T) *httptest.Server {
+	start := time.Now()
+	var up websocket.Upgrader
+	var conns atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, r *http.Request) {
+		step := int64(time.Since(start).Seconds() * 100)
+		fmt.Fprintf(w, `{"status":"running","step":%d}`, step)
+	})
+	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		conns.Add(1)
+		defer c.Close()
+		c.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, `{"type":"hello","seq":0,"t":%.3f}`, float64(time.Now().UnixMicro())/1000))
+		for step := int64(1); ; step += 2 {
+			f := fmt.Sprintf(`{"t":%.3f,"type":"batch","arm":0,"step":%d}`, float64(time.Now().UnixMicro())/1000, step)
+			c.SetWriteDeadline(time.Now().Add(time.Second))
+			if err := c.WriteMessage(websocket.TextMessage, []byte(f)); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func TestRunAgainstFakeServer(t *testing.T) {
+	ts := fakeServer(t)
+	var out, errb bytes.Buffer
+	args := []string{"--url", ts.URL, "--viewers", "10", "--silent", "0.2", "--baseline", "200ms", "--duration", "500ms", "--json"}
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("run: %v\n%s", err, errb.String())
+	}
+	var r report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	if r.Connected != 10 || r.Silent != 2 || r.Refused != 0 {
+		t.Errorf("connected %d, silent %d, refused %d; want 10, 2, 0", r.Connected, r.Silent, r.Refused)
+	}
+	if r.BatchFrames < 8 || r.Frames <= r.BatchFrames {
+		t.Errorf("frames %d, batch frames %d", r.Frames, r.BatchFrames)
+	}
+	// Every batch frame after a viewer's first skipped one step.
+	if want := r.BatchFrames - 8; r.Coalesced != want {
+		t.Errorf("coalesced = %d, want %d (one per batch frame after the first of each of 8 readers)", r.Coalesced, want)
+	}
+	if r.LatencySamples == 0 || r.LatencyP50 < 0 || r.LatencyP99 < r.LatencyP50 || r.LatencyP99 > 1000 {
+		t.Errorf("latency p50 %v p99 %v over %d samples", r.LatencyP50, r.LatencyP99, r.LatencySamples)
+	}
+	if r.StepsPerSBefore < 50 || r.StepsPerSBefore > 150 || r.StepsPerSDuring < 50 {
+		t.Errorf("steps/s before %v during %v, want about 100", r.StepsPerSBefore, r.StepsPerSDuring)
+	}
+	// The text report names every figure.
+	var text bytes.Buffer
+	r.write(&text)
+	for _, s := range []string{"p50", "p99", "coalesced steps", "steps/s", "10 connected (2 silent)"} {
+		if !strings.Contains(text.String(), s) {
+			t.Errorf("text report lacks %q:\n%s", s, text.String())
+		}
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, tc := range []struct{ p, want float64 }{{0.5, 5}, {0.99, 10}, {0.1, 1}, {0, 1}, {1, 10}} {
+		if got := quantile(x, tc.p); got != tc.want {
+			t.Errorf("quantile(%v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if quantile(nil, 0.5) != 0 {
+		t.Error("quantile of nothing is not 0")
+	}
+}

@@ -1,0 +1,383 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// speedCase is a network and loss for the speed equivalence tests.
+type speedCase struct {
+	name   string
+	in     int
+	hidden []int
+	act    string
+	ls     lossSpec
+}
+
+var speedCases = []speedCase{
+	{"relu", 20, []int{16}, ActReLU, lossSpec{}},
+	{"tanh two layers", 12, []int{16, 8}, ActTanh, lossSpec{}},
+	{"relu focal alpha", 20, []int{16}, ActReLU, lossSpec{gamma: 2, alpha: true}},
+	{"tanh focal", 12, []int{8, 8}, ActTanh, lossSpec{gamma: 0.5}},
+}
+
+// fillGraph writes seeded inputs into a graph's bound slices: features,
+// one-hot labels, weights summing to 1 and alphas.
+func fillGraph(ng *netGraph, classes int, rng *rand.Rand) {
+	for i := range ng.x {
+		ng.x[i] = float32(rng.NormFloat64())
+	}
+	if ng.onehot == nil {
+		return
+	}
+	clear(ng.onehot)
+	for r := 0; r < ng.n; r++ {
+		ng.onehot[r*classes+rng.Intn(classes)] = 1
+		ng.weight[r] = 1 / float32(ng.n)
+	}
+	for i := range ng.alpha {
+		ng.alpha[i] = 0.25 + 0.5*float32(rng.Intn(2))
+	}
+}
+
+// valueData returns a copy of a node's value as float32s.
+func valueData(t *testing.T, n *G.Node) []float32 {
+	t.Helper()
+	switch v := n.Value().(type) {
+	case *G.F32:
+		return []float32{float32(*v)}
+	case nil:
+		t.Fatalf("node %v has no value", n)
+	default:
+		return append([]float32(nil), v.Data().([]float32)...)
+	}
+	return nil
+}
+
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRewindMatchesReset runs identical training graphs on identical
+// models, one rewound (registers kept) and one Reset (registers dropped),
+// for several steps with SGD updates, and requires bit-identical outputs,
+// gradients and parameters.
+func TestRewindMatchesReset(t *testing.T) {
+	const classes, n, steps = 3, 9, 6
+	for _, c := range speedCases {
+		t.Run(c.name, func(t *testing.T) {
+			init := newMLP(c.in, c.hidden, classes, c.act, rand.New(rand.NewSource(7)))
+			var graphs [2][2]*netGraph // [rewound, reset][forward, train]
+			var models [2]*mlp
+			for i := range graphs {
+				models[i] = init.clone()
+				fg, err := buildForward(models[i], n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tg, err := buildTrain(models[i], n, c.ls)
+				if err != nil {
+					t.Fatal(err)
+				}
+				graphs[i] = [2]*netGraph{fg, tg}
+				t.Cleanup(fg.close)
+				t.Cleanup(tg.close)
+			}
+			for _, g := range graphs[0] {
+				if g.rw == nil {
+					t.Fatal("no rewinder: the tape machine layout is not the one known (Gorgonia upgraded?)")
+				}
+			}
+			for _, g := range graphs[1] {
+				g.rw = nil // plain Reset
+			}
+			for s := 0; s < steps; s++ {
+				var outs [2][][]float32
+				for i, gs := range graphs {
+					rng := rand.New(rand.NewSource(int64(100 + s)))
+					for _, g := range gs {
+						fillGraph(g, classes, rng)
+						if _, err := g.run(nil); err != nil {
+							t.Fatal(err)
+						}
+						outs[i] = append(outs[i], valueData(t, g.logp))
+					}
+					tg := gs[1]
+					outs[i] = append(outs[i], valueData(t, tg.cost))
+					for _, gn := range tg.grads {
+						outs[i] = append(outs[i], valueData(t, gn))
+					}
+					if err := sgdUpdate(models[i].params, tg.grads, 0.5); err != nil {
+						t.Fatal(err)
+					}
+					for _, g := range gs {
+						g.reset()
+					}
+				}
+				for j := range outs[0] {
+					if !sameBits(outs[0][j], outs[1][j]) {
+						t.Fatalf("step %d output %d differs:\nrewound %v\nreset   %v", s, j, outs[0][j], outs[1][j])
+					}
+				}
+			}
+			for j, p := range models[0].params {
+				if !sameBits(p.Data().([]float32), models[1].params[j].Data().([]float32)) {
+					t.Fatalf("parameter %d differs after %d steps", j, steps)
+				}
+			}
+		})
+	}
+}
+
+// TestRewindDropsArguments checks that after a rewind no register shares
+// memory with an input or a parameter, so that no op of the next run can
+// write into them.
+func TestRewindDropsArguments(t *testing.T) {
+	m := newMLP(6, []int{5}, 3, ActReLU, rand.New(rand.NewSource(1)))
+	tg, err := buildTrain(m, 4, lossSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.close()
+	fillGraph(tg, 3, rand.New(rand.NewSource(2)))
+	if _, err := tg.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	regs := *tg.rw.cpumem
+	kept := 0
+	for _, v := range regs {
+		if v != nil {
+			kept++
+		}
+	}
+	if kept == 0 || len(tg.rw.args) < 5 {
+		t.Fatalf("%d registers hold values, %d arguments known: nothing to test", kept, len(tg.rw.args))
+	}
+	tg.reset()
+	if *tg.rw.pc != 0 {
+		t.Fatalf("pc = %d after rewind", *tg.rw.pc)
+	}
+	after := 0
+	for i, v := range regs {
+		if v == nil {
+			continue
+		}
+		after++
+		if tg.rw.sharesArg(v) {
+			t.Fatalf("register %d still shares memory with an argument", i)
+		}
+	}
+	if after == 0 || after == kept {
+		t.Fatalf("%d of %d registers kept: want the intermediates kept and the arguments dropped", after, kept)
+	}
+}
+
+// TestTrainGraphPruned checks that a training graph compiles no gradient
+// nobody reads: per weight layer one matmul forward and one for the weight
+// gradient, plus one for the input gradient of every layer but the first.
+func TestTrainGraphPruned(t *testing.T) {
+	for _, hidden := range [][]int{{16}, {16, 8}} {
+		m := newMLP(20, hidden, 3, ActReLU, rand.New(rand.NewSource(1)))
+		tg, err := buildTrain(m, 9, lossSpec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		matmuls := 0
+		for _, nd := range tg.g.AllNodes() {
+			if op := nd.Op(); op != nil && strings.Contains(op.String(), "×") {
+				matmuls++
+			}
+		}
+		tg.close()
+		layers := len(hidden) + 1
+		if want := 3*layers - 1; matmuls != want {
+			t.Errorf("hidden %v: %d matrix products compiled, want %d", hidden, matmuls, want)
+		}
+	}
+}
+
+// TestFastEngineMatchesStandard compares the fast log-softmax and its
+// gradient with the standard engine's, bit for bit, including rows far
+// from the matrix's first element.
+func TestFastEngineMatchesStandard(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, tc := range []struct {
+		rows, cols int
+		scale      float64
+	}{{1, 1, 1}, {1, 7, 1}, {7, 1, 1}, {128, 10, 3}, {32, 10, 40}, {5, 3, 200}} {
+		t.Run(fmt.Sprintf("%dx%d*%g", tc.rows, tc.cols, tc.scale), func(t *testing.T) {
+			size := tc.rows * tc.cols
+			x, grad := make([]float32, size), make([]float32, size)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * tc.scale)
+				grad[i] = float32(rng.NormFloat64())
+			}
+			mk := func(d []float32) *tensor.Dense {
+				return tensor.New(tensor.WithShape(tc.rows, tc.cols), tensor.WithBacking(append([]float32(nil), d...)))
+			}
+			var std G.StandardEngine
+			outStd, outFast := mk(make([]float32, size)), mk(make([]float32, size))
+			if _, err := std.LogSoftMax(mk(x), -1, tensor.WithReuse(outStd), tensor.UseUnsafe()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (fastEngine{}).LogSoftMax(mk(x), -1, tensor.WithReuse(outFast), tensor.UseUnsafe()); err != nil {
+				t.Fatal(err)
+			}
+			if !sameBits(outStd.Float32s(), outFast.Float32s()) {
+				t.Fatalf("log-softmax differs:\nstd  %v\nfast %v", outStd.Float32s(), outFast.Float32s())
+			}
+			dStd, dFast := mk(make([]float32, size)), mk(make([]float32, size))
+			if _, err := std.LogSoftMaxB(outStd, mk(grad), -1, tensor.WithReuse(dStd), tensor.UseUnsafe()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (fastEngine{}).LogSoftMaxB(outStd, mk(grad), -1, tensor.WithReuse(dFast), tensor.UseUnsafe()); err != nil {
+				t.Fatal(err)
+			}
+			if !sameBits(dStd.Float32s(), dFast.Float32s()) {
+				t.Fatalf("log-softmax gradient differs:\nstd  %v\nfast %v", dStd.Float32s(), dFast.Float32s())
+			}
+		})
+	}
+}
+
+// TestFastEngineFallsBack checks the cases the fast path leaves to the
+// standard engine: no reuse tensor, float64, another axis.
+func TestFastEngineFallsBack(t *testing.T) {
+	x32 := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float32{1, 2, 3, 4, 5, 7}))
+	x64 := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float64{1, 2, 3, 4, 5, 7}))
+	var e fastEngine
+	for _, tc := range []struct {
+		name string
+		x    tensor.Tensor
+		axis int
+	}{{"no reuse", x32, -1}, {"float64", x64, 1}, {"axis 0", x32, 0}} {
+		got, err := e.LogSoftMax(tc.x, tc.axis)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want, err := e.StandardEngine.StdEng.LogSoftMax(tc.x, tc.axis)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if fmt.Sprint(got.Data()) != fmt.Sprint(want.Data()) {
+			t.Errorf("%s: %v, want %v", tc.name, got.Data(), want.Data())
+		}
+	}
+}
+
+// TestSGDUpdateMatchesVanillaSolver checks that the fused update rounds
+// like Gorgonia's VanillaSolver, on tensors small and large enough to be
+// split across cores.
+func TestSGDUpdateMatchesVanillaSolver(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for _, size := range []int{1, 7, 4 * minParallel, 4*minParallel + 3} {
+		w := make([]float32, size)
+		g := make([]float32, size)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+			g[i] = float32(rng.NormFloat64() * 3)
+		}
+		g2 := append([]float32(nil), g...)
+		wa := tensor.New(tensor.WithShape(size), tensor.WithBacking(append([]float32(nil), w...)))
+		wb := tensor.New(tensor.WithShape(size), tensor.WithBacking(append([]float32(nil), w...)))
+		gr := G.NewGraph()
+		gn := G.NewVector(gr, G.Float32, G.WithShape(size), G.WithValue(tensor.New(tensor.WithShape(size), tensor.WithBacking(g))))
+		if err := sgdUpdate([]*tensor.Dense{wa}, G.Nodes{gn}, 0.3); err != nil {
+			t.Fatal(err)
+		}
+		vg := paramGrad{w: wb, g: G.NewVector(gr, G.Float32, G.WithShape(size), G.WithValue(tensor.New(tensor.WithShape(size), tensor.WithBacking(g2))))}
+		if err := G.NewVanillaSolver(G.WithLearnRate(0.3)).Step([]G.ValueGrad{vg}); err != nil {
+			t.Fatal(err)
+		}
+		if !sameBits(wa.Float32s(), wb.Float32s()) {
+			t.Fatalf("size %d: fused update differs from VanillaSolver", size)
+		}
+	}
+	if err := sgdUpdate([]*tensor.Dense{tensor.New(tensor.WithShape(2), tensor.Of(tensor.Float32))}, nil, 0.1); err == nil {
+		t.Error("sgdUpdate accepted a missing gradient")
+	}
+}
+
+// TestParallelChunks checks that the chunks cover [0, n) exactly once.
+func TestParallelChunks(t *testing.T) {
+	for _, n := range []int{0, 1, minParallel - 1, 2 * minParallel, 5*minParallel + 11} {
+		hits := make([]int32, n)
+		parallelChunks(n, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				hits[i]++
+			}
+		})
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d: index %d covered %d times", n, i, h)
+			}
+		}
+	}
+}
+
+// TestApplyGradsMatchesDualValues steps momentum and Adam through
+// applyGrads and, on a twin model, through Gorgonia's usual path (dual
+// values bound by the machine), and requires identical parameters.
+func TestApplyGradsMatchesDualValues(t *testing.T) {
+	for _, mc := range []ModelConfig{{Optimizer: OptSGD}, {Optimizer: OptSGD, Momentum: 0.9}, {Optimizer: OptAdam}} {
+		t.Run(fmt.Sprintf("%s momentum %g", mc.Optimizer, mc.Momentum), func(t *testing.T) {
+			init := newMLP(10, []int{8}, 3, ActReLU, rand.New(rand.NewSource(9)))
+			a := &arm{model: init.clone(), opt: mc, cfg: ArmConfig{LR: 0.05}}
+			a.solver = newSolver(mc, a.cfg.LR)
+			tgA, err := buildTrain(a.model, 6, lossSpec{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tgA.close()
+			twin := init.clone()
+			tgB, err := buildTrain(twin, 6, lossSpec{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tgB.close()
+			vmB := G.NewTapeMachine(tgB.g, G.BindDualValues(tgB.learn...))
+			defer vmB.Close()
+			solverB := newSolver(mc, 0.05)
+			for s := 0; s < 4; s++ {
+				fillGraph(tgA, 3, rand.New(rand.NewSource(int64(s))))
+				fillGraph(tgB, 3, rand.New(rand.NewSource(int64(s))))
+				if _, err := tgA.run(nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := a.applyGrads(tgA); err != nil {
+					t.Fatal(err)
+				}
+				tgA.reset()
+				if err := vmB.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				if err := solverB.Step(G.NodesToValueGrads(tgB.learn)); err != nil {
+					t.Fatal(err)
+				}
+				vmB.Reset()
+			}
+			for j, p := range a.model.params {
+				if !sameBits(p.Data().([]float32), twin.params[j].Data().([]float32)) {
+					t.Fatalf("parameter %d differs", j)
+				}
+			}
+			if sameBits(a.model.params[0].Data().([]float32), init.params[0].Data().([]float32)) {
+				t.Fatal("parameters did not move")
+			}
+		})
+	}
+}
