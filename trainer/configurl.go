@@ -292,7 +292,8 @@ func linkGives(pairs [][2]string, want Config) bool {
 // applies every key, fills defaults and validates the result. It is strict:
 // unknown or repeated keys, empty, non-numeric, non-finite or out-of-range
 // values, and configs that fail Validate are errors naming the key. CSV
-// datasets are rejected: a link cannot carry a file.
+// datasets are rejected: a link cannot carry a file. Data.Dir is empty:
+// the caller sets where MNIST lives.
 func ParseQuery(q url.Values) (Config, error) {
 	c, err := applyLink(q)
 	if err != nil {

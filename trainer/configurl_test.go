@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"math/rand/v2"
 	"net/url"
 	"reflect"
 	"strings"
@@ -274,5 +275,134 @@ func TestLinkCoversConfig(t *testing.T) {
 	}
 	if got, want := len(linkKeys), 15+14; got != want {
 		t.Errorf("%d link keys, want %d: update this test with the struct lists above", got, want)
+	}
+}
+
+// randomLinkConfig draws a config with each field either left at its
+// default or set to a random allowed value.
+func randomLinkConfig(rng *rand.Rand) Config {
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	maybe := func() bool { return rng.IntN(3) == 0 }
+	c := DefaultConfig(pick(data.Names...))
+	if maybe() {
+		c.Data.Size = 50 + rng.IntN(5000)
+	}
+	if maybe() {
+		c.Data.Noise = rng.Float64()
+	}
+	if maybe() {
+		c.Data.PosFrac = 0.2 + 0.6*rng.Float64()
+	}
+	if maybe() {
+		c.Data.PosDigit = intp(rng.IntN(10))
+	}
+	if maybe() {
+		c.Data.TestFrac = 0.1 + 0.5*rng.Float64()
+	}
+	if maybe() {
+		c.Data.LabelNoise = 0.5 * rng.Float64()
+	}
+	if maybe() {
+		c.Model.Hidden = make([]int, 1+rng.IntN(3))
+		for i := range c.Model.Hidden {
+			c.Model.Hidden[i] = 1 + rng.IntN(300)
+		}
+	}
+	if maybe() {
+		c.Model.Activation = pick(ActReLU, ActTanh)
+	}
+	if maybe() {
+		c.Model.Optimizer = pick(OptSGD, OptAdam)
+	}
+	if maybe() {
+		c.Model.Momentum = 0.99 * rng.Float64()
+	}
+	if maybe() {
+		c.K = 64 + rng.IntN(200)
+	}
+	if maybe() {
+		c.Seed = rng.Int64() - rng.Int64()
+	}
+	if maybe() {
+		c.EvalEvery = 1 + rng.IntN(1000)
+	}
+	if maybe() {
+		c.SpeedCap = 100 * rng.Float64()
+	}
+	arm := func(a *ArmConfig) {
+		if maybe() {
+			a.Select.Strategy = pick(ohem.Strategies...)
+			a.Name = ""
+		}
+		if maybe() {
+			a.Select.M = 1 + rng.IntN(32)
+		}
+		if maybe() {
+			a.LR = 0.001 + rng.Float64()
+		}
+		if maybe() {
+			a.Exec = pick(ExecTwoPass, ExecMask)
+		}
+		if maybe() {
+			a.Select.Thresh = 0.05 + 0.9*rng.Float64()
+		}
+		if maybe() {
+			a.Select.MinKept = rng.IntN(32)
+		}
+		if maybe() {
+			a.Select.NegPos = 0.5 + 5*rng.Float64()
+		}
+		if maybe() {
+			a.Select.MinNeg = rng.IntN(8)
+		}
+		if maybe() {
+			a.Select.Positive = intp(rng.IntN(2))
+		}
+		if maybe() {
+			a.Select.Beta = 0.5 + 5*rng.Float64()
+		}
+		if maybe() {
+			a.Select.History = 1 + rng.IntN(5000)
+		}
+		if maybe() {
+			a.FocalGamma = 5 * rng.Float64()
+		}
+		if maybe() {
+			a.FocalAlpha = 0.9 * rng.Float64()
+		}
+		if maybe() {
+			a.Name = pick("a", "b", "topk", "random", "Ünïcode arm", "<i>x</i>")
+		}
+	}
+	arm(&c.Arms[0])
+	if rng.IntN(2) == 0 {
+		b := c.Arms[0]
+		b.Select.Positive = nil
+		if maybe() {
+			b.Name = ""
+		}
+		arm(&b)
+		c.Arms = append(c.Arms, b)
+	}
+	return c
+}
+
+func TestQueryRoundTripRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tried := 0
+	for tried < 300 {
+		cfg := randomLinkConfig(rng)
+		if cfg.WithDefaults().Validate() != nil {
+			continue
+		}
+		tried++
+		q := cfg.Query()
+		got, err := ParseQuery(q)
+		if err != nil {
+			t.Fatalf("ParseQuery(%s) of %+v: %v", cfg.QueryString(), cfg, err)
+		}
+		if want := cfg.WithDefaults(); !reflect.DeepEqual(got.WithDefaults(), want) {
+			t.Fatalf("round trip of %s:\n got %+v\nwant %+v", cfg.QueryString(), got.WithDefaults(), want)
+		}
 	}
 }

@@ -7,7 +7,9 @@ import (
 
 // Names of the optimisers and execution modes.
 const (
-	OptSGD  = "sgd"
+	// OptSGD is stochastic gradient descent, with Momentum if it is > 0.
+	OptSGD = "sgd"
+	// OptAdam is Adam with the usual betas (0.9, 0.999).
 	OptAdam = "adam"
 	// ExecTwoPass runs a forward-only pass over K, selects, then forward and
 	// backward on the selected examples only.
@@ -19,10 +21,14 @@ const (
 
 // Defaults of the optional fields.
 const (
+	// DefaultEvalEvery is the default number of steps between evaluations.
 	DefaultEvalEvery = 100
-	DefaultLR        = 0.1
-	DefaultKImages   = 128
-	DefaultKPlane    = 32
+	// DefaultLR is the learning rate of an arm that gives none.
+	DefaultLR = 0.1
+	// DefaultKImages is the default batch size of the MNIST tasks.
+	DefaultKImages = 128
+	// DefaultKPlane is the default batch size of 2-D and CSV sets.
+	DefaultKPlane = 32
 )
 
 // isImageSet reports whether a dataset name is one of the MNIST tasks, which

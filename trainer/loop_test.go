@@ -452,3 +452,40 @@ func TestSpeedCapHonoursControls(t *testing.T) {
 		t.Fatalf("resume after stop: %v", err)
 	}
 }
+
+func TestResetSameConfigRestarts(t *testing.T) {
+	rec := &recorder{}
+	cfg := plane(data.Spiral)
+	tr, stop := start(t, cfg, Options{Sink: rec, Paused: true})
+	defer stop()
+	for i := 0; i < 3; i++ {
+		if err := tr.StepOnce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "three steps", func() bool { return len(rec.batches(0)) == 3 })
+	if err := tr.Reset(tr.State().Config); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.StepOnce(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a step after the reset", func() bool { return len(rec.batches(0)) == 4 })
+	evs := rec.batches(0)
+	first, again := evs[0], evs[3]
+	if again.Step != 1 || again.Version != 2 || again.ExamplesSeen != int64(again.K) {
+		t.Fatalf("after reset: step %d version %d seen %d", again.Step, again.Version, again.ExamplesSeen)
+	}
+	if !reflect.DeepEqual(first.IDs, again.IDs) || !reflect.DeepEqual(first.Losses, again.Losses) {
+		t.Fatal("a reset with the same config and seed does not restart from the same weights and batches")
+	}
+	if reflect.DeepEqual(evs[2].Losses, again.Losses) {
+		t.Fatal("reset kept the trained weights")
+	}
+	if st := tr.State(); st.Status != StatePaused || st.Step != 1 || st.Dataset.Generation != 2 {
+		t.Fatalf("state after reset %+v", st)
+	}
+	if cs := rec.configs(); len(cs) != 1 || !cs[0].Reset || len(cs[0].Changed) != 0 {
+		t.Fatalf("config events %+v", cs)
+	}
+}

@@ -22,7 +22,7 @@ func exampleLosses(losses, probs []float64, preds []int32, logp []float32, label
 		// float32 rounding can leave log p_y a hair above 0.
 		lp := min(float64(row[y]), 0)
 		probs[i] = math.Exp(lp)
-		loss := -lp
+		loss := 0 - lp // +0, not -0, for a certain example
 		if gamma > 0 {
 			q := 0.0
 			for j, v := range row {

@@ -10,7 +10,9 @@ import (
 
 // Activation names accepted by ModelConfig.Activation.
 const (
+	// ActReLU is the rectified linear unit (He initialisation).
 	ActReLU = "relu"
+	// ActTanh is the hyperbolic tangent (Glorot initialisation).
 	ActTanh = "tanh"
 )
 

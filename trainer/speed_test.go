@@ -381,3 +381,28 @@ func TestApplyGradsMatchesDualValues(t *testing.T) {
 		})
 	}
 }
+
+// TestFastEngineGteScalar compares the ReLU mask with the standard
+// engine's, through tensor.Gte as Gorgonia calls it, including NaN and
+// values equal to the scalar.
+func TestFastEngineGteScalar(t *testing.T) {
+	x := []float32{-1, 0, 1, float32(math.NaN()), -0.0, 2.5, float32(math.Inf(-1)), 1e-30}
+	for _, s := range []float32{0, 1, -2} {
+		got := tensor.New(tensor.WithShape(2, 4), tensor.Of(tensor.Float32))
+		want := tensor.New(tensor.WithShape(2, 4), tensor.Of(tensor.Float32))
+		in := tensor.New(tensor.WithShape(2, 4), tensor.WithBacking(append([]float32(nil), x...)), tensor.WithEngine(fastEngine{}))
+		if _, err := tensor.Gte(in, s, tensor.AsSameType(), tensor.WithReuse(got)); err != nil {
+			t.Fatal(err)
+		}
+		var std G.StandardEngine
+		if _, err := std.GteScalar(tensor.New(tensor.WithShape(2, 4), tensor.WithBacking(append([]float32(nil), x...))), s, true, tensor.AsSameType(), tensor.WithReuse(want)); err != nil {
+			t.Fatal(err)
+		}
+		if !sameBits(got.Float32s(), want.Float32s()) {
+			t.Errorf("s=%g: mask %v, want %v", s, got.Float32s(), want.Float32s())
+		}
+		if !sameBits(in.Float32s(), x) {
+			t.Errorf("s=%g: input modified to %v", s, in.Float32s())
+		}
+	}
+}

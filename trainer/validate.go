@@ -9,15 +9,24 @@ import (
 
 // Limits of Config.
 const (
-	MaxK         = 65536
-	MaxArms      = 2
-	MaxLayers    = 8
-	MaxWidth     = 4096
-	MaxLR        = 100.0
-	MaxGamma     = 10.0
-	MaxSpeedCap  = 10000.0
+	// MaxK is the largest batch size (it must also fit the training set).
+	MaxK = 65536
+	// MaxArms is the number of arms trained side by side at most.
+	MaxArms = 2
+	// MaxLayers is the largest number of hidden layers.
+	MaxLayers = 8
+	// MaxWidth is the widest hidden layer.
+	MaxWidth = 4096
+	// MaxLR is the largest learning rate accepted.
+	MaxLR = 100.0
+	// MaxGamma is the largest focal gamma.
+	MaxGamma = 10.0
+	// MaxSpeedCap is the largest speed cap in steps per second.
+	MaxSpeedCap = 10000.0
+	// MaxEvalEvery is the longest evaluation interval in steps.
 	MaxEvalEvery = 1000000
-	MaxNameLen   = 64
+	// MaxNameLen is the longest arm name in bytes.
+	MaxNameLen = 64
 )
 
 // Validate checks cfg and returns an error naming the field and its allowed

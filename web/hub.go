@@ -22,11 +22,12 @@ type hub struct {
 	s    *Server
 	hist *history
 
-	inMu    sync.Mutex
-	in      []trainer.Event
-	spare   []trainer.Event
-	dropped atomic.Int64
-	wake    chan struct{}
+	inMu     sync.Mutex
+	inClosed bool // after close: events are ignored
+	in       []trainer.Event
+	spare    []trainer.Event
+	dropped  atomic.Int64
+	wake     chan struct{}
 
 	seq atomic.Int64 // last sequence number handed out
 
@@ -54,6 +55,10 @@ func (h *hub) publish(e trainer.Event) {
 		return
 	}
 	h.inMu.Lock()
+	if h.inClosed {
+		h.inMu.Unlock()
+		return
+	}
 	if len(h.in) >= maxPending {
 		h.inMu.Unlock()
 		h.dropped.Add(1)
@@ -255,6 +260,10 @@ func (h *hub) close() {
 		vs = append(vs, v)
 	}
 	h.vmu.Unlock()
+	h.inMu.Lock()
+	h.inClosed = true
+	h.in = nil
+	h.inMu.Unlock()
 	close(h.stop)
 	<-h.stopped
 	for _, v := range vs {

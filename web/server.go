@@ -72,6 +72,10 @@ type Options struct {
 
 // Server is the OHEM Lab HTTP server. Create it with New, serve
 // Handler(), give Sink() to the trainer and Close it on shutdown.
+//
+// The trainer takes its sink at trainer.New, before the Server (which needs
+// the trainer as its Engine) exists: give the trainer a forwarding sink and
+// point it at Sink() once New has returned.
 type Server struct {
 	opts    Options
 	engine  Engine

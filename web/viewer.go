@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -304,7 +303,7 @@ func (v *viewer) finish() {
 		code, text = websocket.ClosePolicyViolation, fmt.Sprintf("viewer too slow: more than %d frames waiting", v.s.opts.ViewerQueue)
 	}
 	err := v.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(v.s.opts.WriteWait))
-	if err == nil && !errors.Is(err, websocket.ErrCloseSent) {
+	if err == nil {
 		select {
 		case <-v.readDone:
 		case <-time.After(time.Second):

@@ -351,3 +351,18 @@ func float64Nan() float64 {
 	var z float64
 	return z / z
 }
+
+func TestPublishAfterClose(t *testing.T) {
+	e := newEnv(t, nil)
+	e.s.Close()
+	for i := int64(1); i <= maxPending+10; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	e.s.hub.inMu.Lock()
+	n := len(e.s.hub.in)
+	e.s.hub.inMu.Unlock()
+	if n != 0 || e.s.hub.dropped.Load() != 0 {
+		t.Errorf("after Close: %d events queued, %d dropped; want them ignored", n, e.s.hub.dropped.Load())
+	}
+	e.s.Close() // a second Close is harmless
+}

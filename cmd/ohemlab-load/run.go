@@ -25,7 +25,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.baseline+cfg.duration+2*time.Minute)
+	// A hard stop: the phases plus the time to dial at dial-rate, plus
+	// slack.
+	dialTime := time.Duration(cfg.viewers) * time.Second / time.Duration(cfg.dialRate)
+	ctx, cancel := context.WithTimeout(ctx, cfg.baseline+cfg.duration+dialTime+2*time.Minute)
 	defer cancel()
 	rep, err := load(ctx, cfg, stderr)
 	if err != nil {
@@ -87,6 +90,9 @@ type viewerStats struct {
 	err       error
 }
 
+// dialWorkers is the number of connections being opened at once.
+const dialWorkers = 32
+
 // maxSamplesPerViewer bounds the latency samples kept per viewer.
 const maxSamplesPerViewer = 20000
 
@@ -112,8 +118,8 @@ func (v *viewerStats) read(ctx context.Context, c *websocket.Conn) {
 			}
 			return
 		}
-		var h frameHead
-		if json.Unmarshal(b, &h) != nil {
+		h, err := parseHead(b)
+		if err != nil {
 			continue
 		}
 		v.frames++
@@ -156,39 +162,60 @@ func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	stats := make([]*viewerStats, 0, cfg.viewers)
 	var conns []*websocket.Conn
 	var wg sync.WaitGroup
+	var mu sync.Mutex // guards rep, stats and conns while dialling
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
 	tick := time.NewTicker(time.Second / time.Duration(cfg.dialRate))
 	fmt.Fprintf(log, "connecting %d viewers...\n", cfg.viewers)
 	connectStart := time.Now()
-	for i := 0; i < cfg.viewers; i++ {
+	jobs := make(chan int)
+	var dialers sync.WaitGroup
+	for range dialWorkers {
+		dialers.Add(1)
+		go func() {
+			defer dialers.Done()
+			for i := range jobs {
+				c, resp, err := dialer.DialContext(ctx, wsURL, nil)
+				mu.Lock()
+				if err != nil {
+					rep.Refused++
+					if resp != nil && rep.RefusalStatus == 0 {
+						rep.RefusalStatus = resp.StatusCode
+					}
+					mu.Unlock()
+					continue
+				}
+				conns = append(conns, c)
+				// Spread the silent viewers evenly: viewer i is silent when
+				// the running count of silent ones, floor((i+1)*silent),
+				// steps up.
+				if math.Floor(float64(i+1)*cfg.silent) > math.Floor(float64(i)*cfg.silent) {
+					rep.Silent++
+					mu.Unlock()
+					continue
+				}
+				v := &viewerStats{}
+				stats = append(stats, v)
+				mu.Unlock()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					v.read(readCtx, c)
+				}()
+			}
+		}()
+	}
+	for i := 0; i < cfg.viewers && ctx.Err() == nil; i++ {
 		select {
 		case <-tick.C:
+			jobs <- i
 		case <-ctx.Done():
-			tick.Stop()
-			return nil, ctx.Err()
 		}
-		c, resp, err := dialer.DialContext(ctx, wsURL, nil)
-		if err != nil {
-			rep.Refused++
-			if resp != nil && rep.RefusalStatus == 0 {
-				rep.RefusalStatus = resp.StatusCode
-			}
-			continue
-		}
-		conns = append(conns, c)
-		// Spread the silent viewers evenly: viewer i is silent when the
-		// running count of silent ones, floor((i+1)*silent), steps up.
-		if math.Floor(float64(i+1)*cfg.silent) > math.Floor(float64(i)*cfg.silent) {
-			rep.Silent++
-			continue
-		}
-		v := &viewerStats{}
-		stats = append(stats, v)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v.read(readCtx, c)
-		}()
+	}
+	close(jobs)
+	dialers.Wait()
+	if ctx.Err() != nil {
+		tick.Stop()
+		return nil, ctx.Err()
 	}
 	tick.Stop()
 	rep.ConnectSeconds = time.Since(connectStart).Seconds()

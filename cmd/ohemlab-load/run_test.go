@@ -155,3 +155,36 @@ func TestQuantile(t *testing.T) {
 		t.Error("quantile of nothing is not 0")
 	}
 }
+
+func TestParseHead(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    frameHead
+		wantErr bool
+	}{
+		{`{"t":12.5,"rows":[{"step":1}],"type":"batch","seq":3,"arm":1,"step":7,"losses":[1,2]}`, frameHead{Type: "batch", T: 12.5, Arm: 1, Step: 7}, false},
+		{`{"t":1,"type":"status","seq":2,"state":"paused","step":9}`, frameHead{Type: "status", T: 1}, false},
+		{`{"type":"hello","seq":0}`, frameHead{Type: "hello"}, false},
+		{`[1]`, frameHead{}, true},
+		{`{"seq":1}`, frameHead{}, true},
+		{`{"t":"x","type":"batch"}`, frameHead{}, true},
+	}
+	for _, tc := range tests {
+		got, err := parseHead([]byte(tc.in))
+		if (err != nil) != tc.wantErr || (!tc.wantErr && got != tc.want) {
+			t.Errorf("parseHead(%s) = %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func FuzzParseHead(f *testing.F) {
+	f.Add([]byte(`{"t":12.5,"rows":[],"type":"batch","seq":3,"arm":1,"step":7}`))
+	f.Add([]byte(`{"type":"hello"}`))
+	f.Add([]byte(`{"t":1e999}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := parseHead(b)
+		if err == nil && h.Type == "" {
+			t.Fatalf("accepted a frame without type: %q", b)
+		}
+	})
+}

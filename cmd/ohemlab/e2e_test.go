@@ -425,6 +425,20 @@ func TestE2EDashboard(t *testing.T) {
 		if st := eval[string](t, tb, `document.querySelector('#status').dataset.state`); st != "running" {
 			t.Errorf("status banner says %q, want running", st)
 		}
+		// fixed-size regions: arriving frames never move the layout
+		const boxes = `Array.from(document.querySelectorAll('.grid > .panel')).map(p => { const r = p.getBoundingClientRect(); return [p.id, Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)].join(':'); }).join(' ')`
+		b1 := eval[string](t, tb, boxes)
+		f := eval[int](t, tb, `OHEM.S.frames`)
+		tb.waitFor(t, "more frames", fmt.Sprintf(`OHEM.S.frames > %d + 10`, f), 10*time.Second)
+		if b2 := eval[string](t, tb, boxes); b1 != b2 {
+			t.Errorf("the layout moved while frames arrived:\n%s\n%s", b1, b2)
+		}
+		// large type for projectors: bigger text, nothing wider than the window
+		tb.do(t, "large type on", 5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#btn-large').click()`))
+		if v := eval[bool](t, tb, `document.body.classList.contains('large') && parseFloat(getComputedStyle(document.body).fontSize) >= 18 && document.documentElement.scrollWidth <= window.innerWidth`); !v {
+			t.Error("large type is off, too small or overflows the window")
+		}
+		tb.do(t, "large type off", 5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#btn-large').click()`))
 		// hover on the data map shows an example's details
 		tb.do(t, "hover the data map", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(function(){
 			const c = document.querySelector('#datamap-canvas');

@@ -85,11 +85,20 @@
       t.dataset.id = e.id;
       const lab = t.querySelector(".t-lab");
       lab.textContent = className(e.label) + "→" + className(e.pred);
-      t.querySelector(".t-loss").textContent = O.fmt(e.loss, 2);
+      t.querySelector(".t-loss").textContent = shortLoss(e.loss);
     });
     gal.dataset.count = String(shown.length);
     O.setText("#examples-caption", b ? shown.length + " of " + ex.length + " kept · label→prediction, loss" + (ex.length > shown.length ? " (hardest first)" : "") : "kept in the last batch");
   };
+
+  // shortLoss formats a loss in at most four characters for a tile.
+  function shortLoss(l) {
+    if (!isFinite(l)) return "∞";
+    if (l >= 100) return Math.round(l).toString();
+    if (l >= 1) return l.toFixed(l >= 10 ? 0 : 1);
+    const s = l.toPrecision(2).replace(/^0/, "");
+    return s.length <= 4 ? s : l.toExponential(0);
+  }
 
   // drawSurface paints P(class 1) of the last evaluation and this batch's
   // points, kept ones ringed.
