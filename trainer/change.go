@@ -72,6 +72,9 @@ func applyChange(cfg Config, ch Change, numTrain int) (Config, []string, error) 
 		a.LR = *ch.LR
 	}
 	if ch.Exec != nil {
+		if *ch.Exec != ExecTwoPass && *ch.Exec != ExecMask {
+			return Config{}, nil, fmt.Errorf("%s: unknown %q: want twopass or mask", field("exec"), *ch.Exec)
+		}
 		a.Exec = *ch.Exec
 	}
 	if ch.FocalGamma != nil {

@@ -199,6 +199,13 @@ func (t *Trainer) record(eng *engine, step int64, fail error, failArm int) {
 // evaluate evaluates every arm of eng and publishes the results.
 func (t *Trainer) evaluate(eng *engine) {
 	for _, a := range eng.arms {
+		if ok, what := a.model.finite(); !ok {
+			// Never publish NaN metrics: recover as a divergence.
+			a.restoreGood()
+			d := &divergence{arm: a.idx, step: eng.step, reason: fmt.Sprintf("%s became NaN or Inf (lr %g); parameters restored to step %d", what, a.cfg.LR, a.goodStep)}
+			t.record(eng, eng.step, d, a.idx)
+			continue
+		}
 		ev, err := a.safeEvaluate(eng.set, eng.step, eng.version)
 		if err != nil {
 			t.mu.Lock()

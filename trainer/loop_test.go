@@ -274,6 +274,8 @@ func TestInvalidChangesRejected(t *testing.T) {
 		{"ratio zero", Change{Ratio: fp(0)}, "ratio"},
 		{"ratio big", Change{Ratio: fp(1.5)}, "ratio"},
 		{"exec", Change{Exec: sp("gpu")}, "arms[0].exec"},
+		{"exec empty", Change{Exec: sp("")}, "arms[0].exec"},
+		{"strategy empty", Change{Strategy: sp("")}, "arms[0].strategy"},
 		{"focal gamma", Change{FocalGamma: fp(-1)}, "arms[0].focal_gamma"},
 		{"focal alpha", Change{FocalAlpha: fp(1)}, "arms[0].focal_alpha"},
 		{"speed", Change{SpeedCap: fp(-1)}, "speed_cap"},
@@ -487,5 +489,34 @@ func TestResetSameConfigRestarts(t *testing.T) {
 	}
 	if cs := rec.configs(); len(cs) != 1 || !cs[0].Reset || len(cs[0].Changed) != 0 {
 		t.Fatalf("config events %+v", cs)
+	}
+}
+
+func TestNaNWeightsNeverPublished(t *testing.T) {
+	rec := &recorder{}
+	tr, err := New(plane(data.Circle), Options{Sink: rec, Paused: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := tr.cur.arms[0]
+	nan := float32(0)
+	a.model.params[2].Data().([]float32)[5] = nan / nan
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	tr.RequestEval()
+	waitFor(t, "divergence from NaN weights", func() bool { return tr.State().Status == StateDiverged })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.evals(0)); n != 0 {
+		t.Fatalf("%d evaluations of NaN weights published", n)
+	}
+	if ok, _ := a.model.finite(); !ok {
+		t.Fatal("weights not restored")
+	}
+	if r := tr.State().Reason; !strings.Contains(r, "layer 2 weights") || !strings.Contains(r, "arm 0") {
+		t.Fatalf("reason %q", r)
 	}
 }

@@ -12,15 +12,16 @@ import (
 // fakeEngine is an Engine for tests: it records calls, publishes config
 // events to sink like the trainer does and can be told to fail or panic.
 type fakeEngine struct {
-	mu       sync.Mutex
-	st       trainer.State
-	ds       *data.Set
-	sink     trainer.Sink
-	calls    map[string]int
-	resets   []trainer.Config
-	changes  []trainer.Change
-	applyErr error
-	panicDM  bool
+	mu        sync.Mutex
+	st        trainer.State
+	ds        *data.Set
+	sink      trainer.Sink
+	calls     map[string]int
+	resets    []trainer.Config
+	changes   []trainer.Change
+	applyErr  error
+	panicDM   bool
+	panicStep bool
 }
 
 func newFakeEngine() *fakeEngine {
@@ -120,6 +121,9 @@ func (f *fakeEngine) Resume() error {
 
 func (f *fakeEngine) StepOnce() error {
 	f.call("StepOnce")
+	if f.panicStep {
+		panic("fake step exploded")
+	}
 	return errors.New("not paused: pause first")
 }
 

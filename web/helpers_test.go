@@ -184,3 +184,20 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 }
 
 func deadline() time.Time { return time.Now().Add(5 * time.Second) }
+
+// readAll reads frames until one of each given type has arrived, in any
+// order, and returns the first of each.
+func readAll(t testing.TB, c *websocket.Conn, types ...string) map[string]map[string]any {
+	t.Helper()
+	got := map[string]map[string]any{}
+	for len(got) < len(types) {
+		f := readFrame(t, c)
+		typ, _ := f["type"].(string)
+		for _, want := range types {
+			if typ == want && got[typ] == nil {
+				got[typ] = f
+			}
+		}
+	}
+	return got
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ func TestSlowViewerCostsNothing(t *testing.T) {
 		err  error
 	}
 	got := make(chan result, 1)
+	var target atomic.Int64 // the last step, once publishing is done
 	go func() {
 		var r result
 		for {
@@ -65,14 +67,14 @@ func TestSlowViewerCostsNothing(t *testing.T) {
 				return
 			}
 			var f struct {
-				Type, State string
-				Step        float64
+				Type string
+				Step float64
 			}
 			json.Unmarshal(b, &f)
 			if f.Type == "batch" {
 				r.last = f.Step
 			}
-			if f.Type == "status" && f.State == trainer.StatePaused {
+			if n := target.Load(); n > 0 && r.last >= float64(n) {
 				got <- r
 				return
 			}
@@ -100,7 +102,8 @@ func TestSlowViewerCostsNothing(t *testing.T) {
 			}
 		}
 	}
-	e.s.Publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: n})
+	target.Store(n)
+	e.s.Publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: n}) // wakes a reader that already has step n
 	r := <-got
 	if r.err != nil {
 		t.Fatalf("fast viewer: %v", r.err)

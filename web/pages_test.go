@@ -185,7 +185,7 @@ func TestDatasetLabel(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"mnist", "mnist"},
 		{"csv:/srv/data/points.csv", "csv: points.csv"},
-		{"csv:/tmp/uploads/" + hash + ".csv", "csv: upload abababab"},
+		{"csv:/srv/uploads/" + hash + ".csv", "csv: upload abababab"},
 		{"csv:rel/dir/x.txt", "csv: x.txt"},
 	}
 	for _, tt := range tests {

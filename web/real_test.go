@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/ohemlab/ohemlab/trainer"
 )
 
@@ -80,15 +78,18 @@ func TestRealTrainerOn2D(t *testing.T) {
 		t.Errorf("%d examples, want M = %v", n, f["m"])
 	}
 	send(t, a, `{"type":"set","m":3,"id":"m3"}`)
-	ack := readUntil(t, a, "ack")
+	fa := readAll(t, a, "ack", "config") // in either order
+	ack := fa["ack"]
 	if ack["id"] != "m3" {
 		t.Fatalf("ack = %v", ack)
 	}
 	version := ack["version"].(float64)
-	for _, c := range []*testConn{{a, "a"}, {b, "b"}} {
-		cf := readUntil(t, c.conn, "config")
-		if cf["version"] != version {
-			t.Errorf("viewer %s: config version %v, want %v", c.name, cf["version"], version)
+	for _, c := range []struct {
+		cf   map[string]any
+		name string
+	}{{fa["config"], "a"}, {readUntil(t, b, "config"), "b"}} {
+		if c.cf["version"] != version {
+			t.Errorf("viewer %s: config version %v, want %v", c.name, c.cf["version"], version)
 		}
 	}
 	for {
@@ -131,9 +132,4 @@ func TestRealTrainerOn2D(t *testing.T) {
 			break
 		}
 	}
-}
-
-type testConn struct {
-	conn *websocket.Conn
-	name string
 }

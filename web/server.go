@@ -22,6 +22,7 @@ const (
 	DefaultControlRate   = 10.0 // messages per second
 	DefaultControlBurst  = 20
 	DefaultBatchInterval = 50 * time.Millisecond
+	DefaultBatchBudget   = 4000 // batch-frame sends per second, all viewers together
 	DefaultPingInterval  = 20 * time.Second
 	DefaultPongWait      = 45 * time.Second
 	DefaultWriteWait     = 10 * time.Second
@@ -56,6 +57,11 @@ type Options struct {
 	// BatchInterval is the minimum time between two batch frames of one
 	// arm to one viewer (default 50 ms: at most 20 per second).
 	BatchInterval time.Duration
+	// BatchBudget caps the batch-frame sends per second of all viewers
+	// together (default 4000; negative = no cap): with many viewers each
+	// one's interval grows to viewers/BatchBudget seconds, so that a
+	// lecture hall of browsers cannot starve the trainer of CPU.
+	BatchBudget int
 	// PingInterval, PongWait and WriteWait are the websocket keep-alive
 	// timings (defaults 20 s, 45 s, 10 s). PongWait must exceed
 	// PingInterval.
@@ -108,6 +114,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.BatchInterval == 0 {
 		opts.BatchInterval = DefaultBatchInterval
+	}
+	if opts.BatchBudget == 0 {
+		opts.BatchBudget = DefaultBatchBudget
 	}
 	if opts.PingInterval == 0 {
 		opts.PingInterval = DefaultPingInterval
@@ -162,6 +171,18 @@ func (s *Server) Publish(e trainer.Event) { s.hub.publish(e) }
 // to call more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(s.hub.close)
+}
+
+// batchInterval is the current minimum time between two batch sends to
+// one viewer: BatchInterval, or longer when BatchBudget would be exceeded.
+func (s *Server) batchInterval() time.Duration {
+	iv := s.opts.BatchInterval
+	if s.opts.BatchBudget > 0 {
+		if d := time.Duration(s.hub.nconn.Load()) * time.Second / time.Duration(s.opts.BatchBudget); d > iv {
+			iv = d
+		}
+	}
+	return iv
 }
 
 // State returns the trainer's current state.

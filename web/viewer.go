@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type viewer struct {
 	mu       sync.Mutex
 	queue    []frame
 	batches  []frame // latest per arm; seq 0 = none
+	nbatches int     // arms with a pending batch frame
 	overflow bool
 	wake     chan struct{}
 
@@ -88,15 +90,24 @@ func (v *viewer) enqueue(f frame) {
 	v.signal()
 }
 
-// offerBatch replaces the pending batch frame of f's arm.
+// offerBatch replaces the pending batch frame of f's arm. It wakes the
+// writer only when nothing was pending: otherwise the writer already knows
+// and sends at its next slot, so a fast trainer costs one wake-up per slot
+// and viewer, not one per step.
 func (v *viewer) offerBatch(f frame) {
 	v.mu.Lock()
 	for len(v.batches) <= f.arm {
 		v.batches = append(v.batches, frame{})
 	}
+	if v.batches[f.arm].seq == 0 {
+		v.nbatches++
+	}
+	wake := v.nbatches == 1 && v.batches[f.arm].seq == 0
 	v.batches[f.arm] = f
 	v.mu.Unlock()
-	v.signal()
+	if wake {
+		v.signal()
+	}
 }
 
 // sendError queues an error frame for this viewer only.
@@ -170,6 +181,14 @@ func (v *viewer) readLoop() {
 // handle decodes and applies one control message, answering with an ack
 // or an error frame to this viewer only.
 func (v *viewer) handle(b []byte) {
+	var c Control
+	defer func() {
+		// A panicking engine call must not take the server down.
+		if p := recover(); p != nil {
+			v.s.log.Error("control panic", "type", c.Type, "panic", p, "stack", string(debug.Stack()))
+			v.sendError(c.ID, "internal error: the message was not applied")
+		}
+	}()
 	c, err := DecodeControl(b)
 	if err != nil {
 		v.sendError(c.ID, err.Error())
@@ -185,7 +204,7 @@ func (v *viewer) handle(b []byte) {
 }
 
 // writeLoop writes queued frames, coalesced batch frames (at most one per
-// arm per BatchInterval) and pings until the viewer stops or a write
+// arm per batchInterval) and pings until the viewer stops or a write
 // fails.
 func (v *viewer) writeLoop() {
 	defer close(v.writeDone)
@@ -215,7 +234,8 @@ func (v *viewer) writeLoop() {
 			return
 		}
 		now := time.Now()
-		due := now.Sub(lastBatch) >= o.BatchInterval
+		interval := v.s.batchInterval()
+		due := now.Sub(lastBatch) >= interval
 		v.mu.Lock()
 		out = append(out[:0], v.queue...)
 		clear(v.queue)
@@ -228,6 +248,7 @@ func (v *viewer) writeLoop() {
 			if due {
 				out = append(out, v.batches[i])
 				v.batches[i] = frame{}
+				v.nbatches--
 			} else {
 				pending = true
 			}
@@ -261,7 +282,7 @@ func (v *viewer) writeLoop() {
 			lastBatch = now
 		}
 		if pending && !timerOn {
-			timer.Reset(o.BatchInterval - now.Sub(lastBatch))
+			timer.Reset(interval - now.Sub(lastBatch))
 			timerOn = true
 		}
 	}

@@ -13,7 +13,7 @@ type helloBody struct {
 	Role       string        `json:"role"`
 	HistorySeq int64         `json:"history_seq"`
 	// BatchIntervalMS is the minimum time between two batch frames of one
-	// arm.
+	// arm when the viewer connected (it grows with the number of viewers).
 	BatchIntervalMS int64 `json:"batch_interval_ms"`
 }
 
@@ -50,7 +50,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	v.rowCursor = hseq
 	v.queue = append(v.queue, messageFrame("hello", s.hub.seq.Load(), helloBody{
 		State: st, Role: role, HistorySeq: hseq,
-		BatchIntervalMS: s.opts.BatchInterval.Milliseconds(),
+		BatchIntervalMS: s.batchInterval().Milliseconds(),
 	}))
 	s.hub.viewers[v] = struct{}{}
 	s.hub.wg.Add(1)

@@ -154,12 +154,12 @@ func TestControlAckAndConfigToEveryone(t *testing.T) {
 	a, _ := e.dial(t, "")
 	b, _ := e.dial(t, "")
 	send(t, a, `{"type":"set","m":4,"id":"req-1"}`)
-	ack := readUntil(t, a, "ack")
-	if ack["id"] != "req-1" || ack["version"] != 2.0 {
+	// The ack and the config frame may arrive in either order.
+	fa := readAll(t, a, "ack", "config")
+	if ack := fa["ack"]; ack["id"] != "req-1" || ack["version"] != 2.0 {
 		t.Errorf("ack = %v", ack)
 	}
-	for _, c := range []*websocket.Conn{a, b} {
-		cf := readUntil(t, c, "config")
+	for _, cf := range []map[string]any{fa["config"], readUntil(t, b, "config")} {
 		if cf["version"] != 2.0 || !strings.Contains(toJSON(cf["changed"]), "arms[0].m") {
 			t.Errorf("config frame = %v", cf)
 		}
@@ -365,4 +365,43 @@ func TestPublishAfterClose(t *testing.T) {
 		t.Errorf("after Close: %d events queued, %d dropped; want them ignored", n, e.s.hub.dropped.Load())
 	}
 	e.s.Close() // a second Close is harmless
+}
+
+func TestControlPanicRecovered(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fake.panicStep = true
+	c, _ := e.dial(t, "")
+	send(t, c, `{"type":"step","id":"boom"}`)
+	f := readUntil(t, c, "error")
+	if f["id"] != "boom" || !strings.Contains(f["error"].(string), "internal error") {
+		t.Errorf("panicking control: %v", f)
+	}
+	if !strings.Contains(e.logs.String(), "fake step exploded") {
+		t.Error("panic not logged")
+	}
+	send(t, c, `{"type":"pause","id":"after"}`)
+	if f := readUntil(t, c, "ack"); f["id"] != "after" {
+		t.Errorf("connection unusable after a panic: %v", f)
+	}
+}
+
+func TestBatchIntervalBudget(t *testing.T) {
+	tests := []struct {
+		budget, viewers int
+		want            time.Duration
+	}{
+		{4000, 0, 50 * time.Millisecond},
+		{4000, 200, 50 * time.Millisecond},
+		{4000, 400, 100 * time.Millisecond},
+		{4000, 1000, 250 * time.Millisecond},
+		{-1, 1000, 50 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		e := newEnv(t, func(o *Options) { o.BatchBudget = tc.budget })
+		e.s.hub.nconn.Store(int64(tc.viewers))
+		if got := e.s.batchInterval(); got != tc.want {
+			t.Errorf("budget %d, %d viewers: interval %v, want %v", tc.budget, tc.viewers, got, tc.want)
+		}
+		e.s.hub.nconn.Store(0)
+	}
 }

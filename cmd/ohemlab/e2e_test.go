@@ -309,6 +309,11 @@ func (tb *tab) screenshot(t *testing.T, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
+	// Best effort: let freshly swapped-in thumbnails finish loading.
+	wctx, wcancel := context.WithTimeout(ctx, 6*time.Second)
+	chromedp.Run(wctx, chromedp.Poll[chromedp.Void](`Array.from(document.images).every(i => i.complete)`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	wcancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -347,6 +352,27 @@ func (tb *tab) setControl(t *testing.T, sel, value string) {
 		el.dispatchEvent(new Event('change', {bubbles: true}));
 		el.blur();
 	})()`, sel, value)))
+}
+
+// upload picks a file in the CSV form and submits it. The form lives in
+// the controls, which htmx swaps after a reset, so a node that vanished
+// between the two steps is retried.
+func (tb *tab) upload(t *testing.T, path string) {
+	t.Helper()
+	var err error
+	for try := 0; try < 3; try++ {
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		err = chromedp.Do(ctx,
+			chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{path}),
+			chromedp.Click(chromedp.ID("upload-btn")),
+		)
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Fatalf("uploading %s: %v", filepath.Base(path), err)
 }
 
 func noConsoleErrors(t *testing.T, tabs ...*tab) {
@@ -628,16 +654,10 @@ func TestE2EAB2D(t *testing.T) {
 		}
 		step := eval[int](t, tb, `OHEM.S.batch[0].step`)
 		tb.allowNetworkError("/api/upload")
-		tb.do(t, "upload a ragged CSV", 20*time.Second,
-			chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{bad}),
-			chromedp.Click(chromedp.ID("upload-btn")),
-		)
+		tb.upload(t, bad)
 		tb.waitFor(t, "the line-numbered error", `(m => m.classList.contains('on') && /line 3/.test(m.textContent))(document.querySelector('#upload-msg'))`, 10*time.Second)
 		tb.waitFor(t, "training goes on on moons", fmt.Sprintf(`OHEM.S.batch[0].step > %d && OHEM.S.state.dataset.name === 'moons'`, step), 10*time.Second)
-		tb.do(t, "upload a good CSV", 20*time.Second,
-			chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{goodPath}),
-			chromedp.Click(chromedp.ID("upload-btn")),
-		)
+		tb.upload(t, goodPath)
 		tb.waitFor(t, "the success message", `/400 rows, 2 features, 2 classes/.test(document.querySelector('#upload-msg').textContent)`, 10*time.Second)
 		tb.waitFor(t, "training on the upload in the 2-D view", `OHEM.S.state.dataset.name.startsWith('csv') && OHEM.S.state.dataset.dim === 2 && OHEM.S.batch[0] && OHEM.S.batch[0].xy && !document.querySelector('.surface-box').hidden`, 15*time.Second)
 	})
@@ -676,14 +696,14 @@ func TestE2EDocsABMNIST(t *testing.T) {
 		t.Skip("set E2E_SCREENSHOTS=1 (or -e2e.docs) to make docs/ab.png")
 	}
 	browser := e2eChrome(t)
-	base := e2eServe(t, "--dataset", "mnist", "--compare", "topk,random", "--eval-every", "20", "--no-store")
+	base := e2eServe(t, "--dataset", "mnist", "--compare", "topk,random", "--eval-every", "50", "--no-store")
 	tb := e2eTab(t, browser, true)
 	tb.do(t, "open the dashboard", 30*time.Second,
 		chromedp.EmulateViewport(1600, 1000),
 		chromedp.Navigate(base),
 		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
 	)
-	tb.waitFor(t, "both arms reach 95%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.95))`, 240*time.Second)
+	tb.waitFor(t, "both arms reach 95%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.95))`, 420*time.Second)
 	tb.waitFor(t, "the A/B ratio", `document.querySelector('#ab-ratio').dataset.ratio !== ''`, 10*time.Second)
 	tb.waitFor(t, "hardest so far refreshed", `Number((document.querySelector('#hardest .hard-count') || {textContent: '0'}).textContent.split('×')[0]) >= 2 || (htmx.trigger(document.body, 'ohem:hardest'), false)`, 10*time.Second)
 	tb.do(t, "let the charts settle", 5*time.Second, chromedp.Sleep(time.Second))
