@@ -19,6 +19,12 @@ type PageView struct {
 	Hardest HardestView
 	// Runs is the saved runs list.
 	Runs RunsView
+	// SharedConfigJSON is the experiment a shared link carries (JSON of the
+	// full config), empty when the URL has none. A controlling page starts
+	// it; a viewer only follows.
+	SharedConfigJSON string
+	// ShareError explains why the link's experiment was refused.
+	ShareError string
 }
 
 // StatusView is the run-state banner: running, paused, diverged, stopped or

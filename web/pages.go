@@ -35,6 +35,7 @@ var datasetPresets = []string{"mnist", "mnist-detect", "circle", "xor", "gauss",
 func mountPages(r chi.Router, s *Server) {
 	p := &pages{s: s}
 	r.Get("/", p.page)
+	r.Get("/api/share", s.serveShare)
 	r.Route("/fragments", func(r chi.Router) {
 		r.Get("/status", p.status)
 		r.Get("/controls", p.controls)
@@ -82,6 +83,13 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 		Controls:  controlsView(st, role != RoleControl),
 		Hardest:   p.hardestView(0),
 		Runs:      p.runsView(),
+	}
+	if cfg, ok, err := sharedConfig(r.URL.Query()); ok {
+		if err != nil {
+			v.ShareError = "this link's experiment is not valid: " + err.Error()
+		} else {
+			v.SharedConfigJSON = cfg
+		}
 	}
 	p.render(w, r, templates.Page(v))
 }

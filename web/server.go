@@ -236,6 +236,7 @@ func (s *Server) routes() http.Handler {
 		}
 	})
 	r.Handle("/static/*", s.staticHandler())
+	s.mountDebug(r)
 	mountPages(r, s)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such page: "+r.URL.Path)

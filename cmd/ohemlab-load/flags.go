@@ -35,6 +35,15 @@ type config struct {
 	baseline time.Duration
 	dialRate int
 	json     bool
+	// churn mode (--churn): viewers stay between stayMin and stayMax,
+	// then reconnect; afterwards the server's /debug/runtime is compared
+	// with its baseline within the tolerances.
+	churn   bool
+	stayMin time.Duration
+	stayMax time.Duration
+	settle  time.Duration
+	seed    uint64
+	tol     tolerance
 }
 
 // parseFlags parses and checks args.
@@ -49,6 +58,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.baseline, "baseline", 5*time.Second, "how long to measure steps/s before connecting, up to "+maxBaseline.String())
 	fs.IntVar(&c.dialRate, "dial-rate", 200, "new connections per second, 1 to 10000")
 	fs.BoolVar(&c.json, "json", false, "print the report as one JSON object")
+	fs.BoolVar(&c.churn, "churn", false, "soak mode: keep about --viewers connected, each staying a random time in [--stay-min, --stay-max] before reconnecting; then compare the server's /debug/runtime with its baseline")
+	fs.DurationVar(&c.stayMin, "stay-min", time.Second, "churn: shortest stay of one connection")
+	fs.DurationVar(&c.stayMax, "stay-max", 20*time.Second, "churn: longest stay of one connection, up to "+maxDuration.String())
+	fs.DurationVar(&c.settle, "settle", 15*time.Second, "churn: how long to wait at most, after closing every viewer, for the server to return to baseline, 1s to "+maxBaseline.String())
+	fs.Uint64Var(&c.seed, "seed", 1, "churn: seed of the random stays")
+	fs.IntVar(&c.tol.Goroutines, "tol-goroutines", 5, "churn: goroutines allowed above baseline, 0 to 10000")
+	fs.Float64Var(&c.tol.HeapRatio, "tol-heap-ratio", 1.5, "churn: heap_inuse allowed as a multiple of baseline, 1 to 100 (or within --tol-heap-mb)")
+	fs.Float64Var(&c.tol.HeapMB, "tol-heap-mb", 20, "churn: heap_inuse allowed above baseline in MB, 0 to 10000 (or within --tol-heap-ratio)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err
@@ -69,6 +86,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usagef("--baseline %v is out of range: want more than 0 and at most %v", c.baseline, maxBaseline)
 	case c.dialRate < 1 || c.dialRate > 10000:
 		return c, usagef("--dial-rate %d is out of range: want 1 to 10000", c.dialRate)
+	case c.stayMin <= 0 || c.stayMax > maxDuration || c.stayMin > c.stayMax:
+		return c, usagef("--stay-min %v and --stay-max %v are out of range: want 0 < stay-min <= stay-max <= %v", c.stayMin, c.stayMax, maxDuration)
+	case c.settle < time.Second || c.settle > maxBaseline:
+		return c, usagef("--settle %v is out of range: want 1s to %v", c.settle, maxBaseline)
+	case c.tol.Goroutines < 0 || c.tol.Goroutines > 10000:
+		return c, usagef("--tol-goroutines %d is out of range: want 0 to 10000", c.tol.Goroutines)
+	case !(c.tol.HeapRatio >= 1 && c.tol.HeapRatio <= 100):
+		return c, usagef("--tol-heap-ratio %v is out of range: want 1 to 100", c.tol.HeapRatio)
+	case !(c.tol.HeapMB >= 0 && c.tol.HeapMB <= 10000):
+		return c, usagef("--tol-heap-mb %v is out of range: want 0 to 10000", c.tol.HeapMB)
 	}
 	u, err := checkLoopback(*addr)
 	if err != nil {

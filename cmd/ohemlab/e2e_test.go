@@ -616,20 +616,25 @@ func TestE2EAB2D(t *testing.T) {
 		tb.setControl(t, `input[data-field="m"][data-arm="0"]`, "4")
 		viewer.waitFor(t, "the viewer sees M=4", `document.querySelector('input[data-field="m"][data-arm="0"]').value === '4' && OHEM.S.batch[0].selected.length === 4`, 10*time.Second)
 		// the shareable link follows the config
-		tb.waitFor(t, "the URL carries M=4", `OHEM.decodeConfig(new URLSearchParams(location.search).get('c')).arms[0].select.m === 4`, 10*time.Second)
+		tb.waitFor(t, "the URL carries M=4", `new URLSearchParams(location.search).get('m') === '4' && new URLSearchParams(location.search).get('ds') === 'moons'`, 10*time.Second)
 		noConsoleErrors(t, viewer)
 	})
 
 	t.Run("a shared link starts its experiment", func(t *testing.T) {
-		c := eval[string](t, tb, `(function(){
-			const cfg = OHEM.decodeConfig(new URLSearchParams(location.search).get('c'));
-			cfg.seed = 7;
-			cfg.arms[0].select.m = 6;
-			return OHEM.encodeConfig(cfg);
+		q := eval[string](t, tb, `(function(){
+			const q = new URLSearchParams(location.search);
+			q.set('seed', '7');
+			q.set('m', '6');
+			q.set('token', '`+token+`');
+			return q.toString();
 		})()`)
-		tb.do(t, "open the link", 30*time.Second, chromedp.Navigate(base+"?token="+token+"&c="+c))
+		tb.do(t, "open the link", 30*time.Second, chromedp.Navigate(base+"?"+q))
 		tb.waitFor(t, "the linked config in force", `OHEM.S.state && OHEM.S.state.config.seed === 7 && OHEM.S.batch[0] && OHEM.S.batch[0].selected.length === 6 &&
 			document.querySelector('#ctl-seed').value === '7'`, 20*time.Second)
+		// A bad link names the bad key and changes nothing.
+		tb.do(t, "open a bad link", 30*time.Second, chromedp.Navigate(base+"?token="+token+"&ds=moons&lr=banana"))
+		tb.waitFor(t, "the link's error is shown", `Array.from(document.querySelectorAll('[data-err-for="reset"]')).some(e => e.textContent.includes('lr'))`, 20*time.Second)
+		tb.waitFor(t, "training went on with the old config", `OHEM.S.state.config.seed === 7 && OHEM.S.frames >= 2`, 20*time.Second)
 	})
 
 	t.Run("CSV upload", func(t *testing.T) {

@@ -558,59 +558,78 @@
 
   // ---- shareable link ----
 
-  function b64url(s) {
-    const bytes = new TextEncoder().encode(s);
-    let bin = "";
-    bytes.forEach((b) => (bin += String.fromCharCode(b)));
-    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function unb64url(s) {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-    return new TextDecoder().decode(bytes);
-  }
-  O.encodeConfig = (cfg) => b64url(JSON.stringify(cfg));
-  O.decodeConfig = (s) => JSON.parse(unb64url(s));
+  // ---- shareable links ----
+  // The server encodes the running experiment as a readable query string
+  // (GET /api/share, e.g. "ds=mnist&noise=0.1&b.s=random") and parses the
+  // same form when the page is opened with it (trainer.ParseQuery).
 
-  // shareConfig is the shareable part of the config.
+  // pageParams are the page's own URL parameters, kept as they are.
+  const pageParams = ["token", "large", "run"];
+  let shareQuery = null;
+  let shareTimer = 0;
+
+  function pageURL(query, keepToken) {
+    const cur = new URLSearchParams(location.search);
+    const out = new URLSearchParams(query || "");
+    pageParams.forEach((k) => {
+      if (k === "token" && !keepToken) return;
+      if (k === "run") return;
+      if (cur.has(k)) out.set(k, cur.get(k));
+    });
+    const qs = out.toString();
+    return location.pathname + (qs ? "?" + qs : "");
+  }
+
+  function updateShareURL() {
+    if (!S.state || !S.state.config || S.replay) return;
+    clearTimeout(shareTimer);
+    shareTimer = setTimeout(() => {
+      O.getJSON("/api/share").then((r) => {
+        shareQuery = r.shareable ? r.query : null;
+        if (!S.replay && sharedApplied) history.replaceState(null, "", pageURL(shareQuery, true));
+      }).catch(() => {});
+    }, 150);
+  }
+
+  let sharedApplied = false;
+  function maybeApplySharedConfig() {
+    if (sharedApplied || !S.state) return updateShareURL();
+    const bootEl = $("#boot");
+    const raw = bootEl ? bootEl.dataset.shared : "";
+    const bad = bootEl ? bootEl.dataset.shareError : "";
+    if (bad) {
+      sharedApplied = true;
+      showError("reset", null, bad);
+      return updateShareURL();
+    }
+    if (!raw) {
+      sharedApplied = true;
+      return updateShareURL();
+    }
+    if (S.role !== "control") return; // viewers follow the presenter
+    sharedApplied = true;
+    let cfg;
+    try {
+      cfg = JSON.parse(raw);
+    } catch (e) {
+      showError("reset", null, "the link's config is not readable: " + e.message);
+      return;
+    }
+    const cur = JSON.stringify(shareConfig(S.state.config));
+    if (JSON.stringify(shareConfig(cfg)) !== cur) O.send({ type: "reset", config: cfg }, "reset");
+    updateShareURL();
+  }
+  O.shareQuery = () => shareQuery;
+
+  // shareConfig is the part of a config a link carries (never a server path).
   function shareConfig(cfg) {
     const c = JSON.parse(JSON.stringify(cfg));
     if (c.data) delete c.data.dir;
     return c;
   }
 
-  function updateShareURL() {
-    if (!S.state || !S.state.config || S.replay) return;
-    const u = new URL(location.href);
-    u.searchParams.set("c", O.encodeConfig(shareConfig(S.state.config)));
-    history.replaceState(null, "", u.pathname + "?" + u.searchParams.toString());
-  }
-
-  let sharedApplied = false;
-  function maybeApplySharedConfig() {
-    const raw = new URLSearchParams(location.search).get("c");
-    if (sharedApplied || !raw || S.role !== "control" || !S.state) {
-      updateShareURL();
-      return;
-    }
-    sharedApplied = true;
-    let cfg;
-    try {
-      cfg = O.decodeConfig(raw);
-    } catch (e) {
-      showError("reset", null, "the link's config is not readable: " + e.message);
-      return;
-    }
-    const cur = JSON.stringify(shareConfig(S.state.config));
-    if (JSON.stringify(cfg) === cur) return;
-    O.send({ type: "reset", config: cfg }, "reset");
-  }
-
   function shareLink() {
-    const u = new URL(location.href);
-    u.searchParams.delete("token");
-    if (S.state && S.state.config) u.searchParams.set("c", O.encodeConfig(shareConfig(S.state.config)));
-    return u.toString();
+    return location.origin + pageURL(shareQuery, false);
   }
 
   $("#btn-share") && $("#btn-share").addEventListener("click", async () => {

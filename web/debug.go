@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/netip"
+	"runtime"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// RuntimeStats is the body of GET /debug/runtime: the server process's
+// goroutine count and heap figures (from runtime.MemStats, in bytes) and
+// the connected websocket viewers. The load tool's soak mode compares it
+// before and after churning viewers.
+type RuntimeStats struct {
+	Goroutines int    `json:"goroutines"`
+	HeapAlloc  uint64 `json:"heap_alloc"`
+	HeapInuse  uint64 `json:"heap_inuse"`
+	HeapSys    uint64 `json:"heap_sys"`
+	NumGC      uint32 `json:"num_gc"`
+	Viewers    int    `json:"viewers"`
+	// GC is true when runtime.GC ran just before the figures were read
+	// (query parameter gc=1).
+	GC bool `json:"gc"`
+}
+
+// mountDebug adds the loopback-only debug routes: GET /debug/runtime
+// (RuntimeStats as JSON; ?gc=1 runs a garbage collection first) and the
+// net/http/pprof handlers under /debug/pprof/. Requests whose remote
+// address is not a loopback IP get 403. Behind a reverse proxy on the same
+// machine every request looks like loopback, so such a deployment should
+// not forward /debug/.
+func (s *Server) mountDebug(r chi.Router) {
+	r.Route("/debug", func(r chi.Router) {
+		r.Use(loopbackOnly)
+		r.Get("/runtime", s.serveRuntime)
+		r.Get("/pprof/", pprof.Index)
+		r.Get("/pprof/cmdline", pprof.Cmdline)
+		r.Get("/pprof/profile", pprof.Profile)
+		r.Get("/pprof/symbol", pprof.Symbol)
+		r.Get("/pprof/trace", pprof.Trace)
+		r.Get("/pprof/{name}", func(w http.ResponseWriter, r *http.Request) {
+			pprof.Handler(chi.URLParam(r, "name")).ServeHTTP(w, r)
+		})
+	})
+}
+
+// isLoopback reports whether remoteAddr (an http.Request.RemoteAddr,
+// "host:port" or a bare host) is a loopback IP address.
+func isLoopback(remoteAddr string) bool {
+	host := remoteAddr
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	return ip.Unmap().IsLoopback()
+}
+
+// loopbackOnly answers 403 to every client whose address is not loopback.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopback(r.RemoteAddr) {
+			writeError(w, http.StatusForbidden, "debug routes are only served to loopback clients (127.0.0.1, ::1)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serveRuntime answers GET /debug/runtime[?gc=1].
+func (s *Server) serveRuntime(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	gc := false
+	if v, ok := q["gc"]; ok {
+		if len(v) != 1 || (v[0] != "1" && v[0] != "0") {
+			writeError(w, http.StatusBadRequest, "gc must be given once, as 0 or 1")
+			return
+		}
+		gc = v[0] == "1"
+	}
+	for k := range q {
+		if k != "gc" {
+			writeError(w, http.StatusBadRequest, "unknown parameter "+k+": /debug/runtime takes only gc=0|1")
+			return
+		}
+	}
+	if gc {
+		runtime.GC()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	writeJSON(w, http.StatusOK, RuntimeStats{
+		Goroutines: runtime.NumGoroutine(),
+		HeapAlloc:  ms.HeapAlloc,
+		HeapInuse:  ms.HeapInuse,
+		HeapSys:    ms.HeapSys,
+		NumGC:      ms.NumGC,
+		Viewers:    s.Viewers(),
+		GC:         gc,
+	})
+}
