@@ -13,12 +13,14 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// Limits the server enforces on live changes before the engine sees them.
-// The engine validates the rest (its own ranges, the arm count).
+// Limits the server enforces on live changes before the engine sees them:
+// the engine's own, so that a message names the same range whichever layer
+// refuses it. The engine validates the rest (the arm count, strategy
+// parameters).
 const (
-	MaxBatch    = 1 << 16
-	MaxLR       = 1e4
-	MaxEvalStep = 1 << 30
+	MaxBatch    = trainer.MaxK
+	MaxLR       = trainer.MaxLR
+	MaxEvalStep = trainer.MaxEvalEvery
 )
 
 // Exec modes accepted by set.

@@ -35,6 +35,7 @@ type config struct {
 	baseline time.Duration
 	dialRate int
 	json     bool
+	row      bool
 	// churn mode (--churn): viewers stay between stayMin and stayMax,
 	// then reconnect; afterwards the server's /debug/runtime is compared
 	// with its baseline within the tolerances.
@@ -58,6 +59,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.baseline, "baseline", 5*time.Second, "how long to measure steps/s before connecting, up to "+maxBaseline.String())
 	fs.IntVar(&c.dialRate, "dial-rate", 200, "new connections per second, 1 to 10000")
 	fs.BoolVar(&c.json, "json", false, "print the report as one JSON object")
+	fs.BoolVar(&c.row, "row", false, "print the report as one table row (see --row-header); not with --churn or --json")
+	rowHeader := fs.Bool("row-header", false, "print the header of the --row table and exit")
 	fs.BoolVar(&c.churn, "churn", false, "soak mode: keep about --viewers connected, each staying a random time in [--stay-min, --stay-max] before reconnecting; then compare the server's /debug/runtime with its baseline")
 	fs.DurationVar(&c.stayMin, "stay-min", time.Second, "churn: shortest stay of one connection")
 	fs.DurationVar(&c.stayMax, "stay-max", 20*time.Second, "churn: longest stay of one connection, up to "+maxDuration.String())
@@ -72,6 +75,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		return c, usagef("%v", err)
 	}
+	if *rowHeader {
+		return c, errRowHeader
+	}
 	if fs.NArg() > 0 {
 		return c, usagef("unexpected argument %q: every option is a flag", fs.Arg(0))
 	}
@@ -84,6 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usagef("--duration %v is out of range: want more than 0 and at most %v", c.duration, maxDuration)
 	case c.baseline <= 0 || c.baseline > maxBaseline:
 		return c, usagef("--baseline %v is out of range: want more than 0 and at most %v", c.baseline, maxBaseline)
+	case c.row && (c.json || c.churn):
+		return c, usagef("--row cannot be combined with --json or --churn")
 	case c.dialRate < 1 || c.dialRate > 10000:
 		return c, usagef("--dial-rate %d is out of range: want 1 to 10000", c.dialRate)
 	case c.stayMin <= 0 || c.stayMax > maxDuration || c.stayMin > c.stayMax:

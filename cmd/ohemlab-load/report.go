@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,4 +79,17 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "coalesced steps    %d\n", r.Coalesced)
 	fmt.Fprintf(w, "frame latency      p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)\n", r.LatencyP50, r.LatencyP99, r.LatencyMax, r.LatencySamples)
 	fmt.Fprintf(w, "trainer steps/s    %.1f before, %.1f during (%.3fx), status %s\n", r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio, r.Status)
+}
+
+// errRowHeader asks run to print rowHeader and stop.
+var errRowHeader = errors.New("print the row header")
+
+// rowHeader heads the table of --row lines.
+const rowHeader = "viewers connected silent refused broken  p50_ms  p99_ms  max_ms  frames/viewer/s  coalesced  steps/s_before  steps/s_during  ratio"
+
+// writeRow prints r as one line under rowHeader.
+func (r *report) writeRow(w io.Writer) {
+	fmt.Fprintf(w, "%7d %9d %6d %7d %6d %7.1f %7.1f %7.1f %16.1f %10d %15.1f %15.1f %6.3f\n",
+		r.Viewers, r.Connected, r.Silent, r.Refused, r.Broken, r.LatencyP50, r.LatencyP99, r.LatencyMax,
+		r.FramesPerViewer, r.Coalesced, r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio)
 }

@@ -22,24 +22,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
+	if errors.Is(err, errRowHeader) {
+		fmt.Fprintln(stdout, rowHeader)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	// A hard stop: the phases plus the time to dial at dial-rate, plus
 	// slack.
 	dialTime := time.Duration(cfg.viewers) * time.Second / time.Duration(cfg.dialRate)
-	ctx, cancel := context.WithTimeout(ctx, cfg.baseline+cfg.duration+dialTime+2*time.Minute)
+	limit := cfg.baseline + cfg.duration + dialTime + 2*time.Minute
+	if cfg.churn {
+		limit += cfg.settle
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	if cfg.churn {
+		rep, err := soak(ctx, cfg, stderr)
+		if err != nil {
+			return err
+		}
+		if err := printReport(stdout, cfg.json, rep, rep.write); err != nil {
+			return err
+		}
+		if !rep.Pass {
+			return fmt.Errorf("soak FAIL: %s", rep.Why)
+		}
+		return nil
+	}
 	rep, err := load(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	if cfg.json {
-		enc := json.NewEncoder(stdout)
+	if cfg.row {
+		rep.writeRow(stdout)
+		return nil
+	}
+	return printReport(stdout, cfg.json, rep, rep.write)
+}
+
+// printReport writes rep as indented JSON when asJSON, else with text.
+func printReport(w io.Writer, asJSON bool, rep any, text func(io.Writer)) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	rep.write(stdout)
+	text(w)
 	return nil
 }
 
@@ -104,10 +134,11 @@ type frameHead struct {
 	Step int64   `json:"step"`
 }
 
-// read consumes frames until ctx ends or the connection fails.
-func (v *viewerStats) read(ctx context.Context, c *websocket.Conn) {
+// read consumes frames until ctx ends or the connection fails. When ctx
+// ends it hangs up (see hangUp).
+func (v *viewerStats) read(ctx context.Context, c *websocket.Conn, graceful bool) {
 	v.lastStep = map[int]int64{}
-	stop := context.AfterFunc(ctx, func() { c.Close() })
+	stop := context.AfterFunc(ctx, func() { hangUp(c, graceful) })
 	defer stop()
 	for {
 		_, b, err := c.ReadMessage()
@@ -199,7 +230,7 @@ func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					v.read(readCtx, c)
+					v.read(readCtx, c, false)
 				}()
 			}
 		}()
@@ -255,4 +286,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// hangUp closes c, first sending a normal close frame when graceful (like
+// a browser leaving the page) and otherwise just dropping the TCP
+// connection (like a killed tab or a lost network).
+func hangUp(c *websocket.Conn, graceful bool) {
+	if graceful {
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+	}
+	c.Close()
 }

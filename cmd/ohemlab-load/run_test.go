@@ -188,3 +188,30 @@ func FuzzParseHead(f *testing.F) {
 		}
 	})
 }
+
+func TestRowOutput(t *testing.T) {
+	var hdr, errb bytes.Buffer
+	if err := run(context.Background(), []string{"--row-header"}, &hdr, &errb); err != nil {
+		t.Fatal(err)
+	}
+	ts := fakeServer(t)
+	var out bytes.Buffer
+	args := []string{"--url", ts.URL, "--viewers", "4", "--silent", "0.25", "--baseline", "100ms", "--duration", "300ms", "--row"}
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("run: %v\n%s", err, errb.String())
+	}
+	h, row := strings.Fields(hdr.String()), strings.Fields(out.String())
+	if len(h) != 13 || len(row) != len(h) {
+		t.Fatalf("header %q and row %q differ in columns", hdr.String(), out.String())
+	}
+	// viewers, connected, silent, refused, broken
+	if got := strings.Join(row[:5], " "); got != "4 4 1 0 0" {
+		t.Errorf("row starts %q, want \"4 4 1 0 0\"", got)
+	}
+	for _, bad := range [][]string{{"--row", "--json"}, {"--row", "--churn"}} {
+		err := run(context.Background(), bad, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), "--row cannot be combined") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

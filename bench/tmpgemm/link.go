@@ -1,0 +1,8 @@
+//go:build openblas
+
+package tmpgemm
+
+/*
+#cgo LDFLAGS: -lopenblas
+*/
+import "C"
