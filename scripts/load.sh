@@ -31,7 +31,7 @@ echo "server: ohemlab serve --no-store ${SERVER_ARGS:-}; silent viewers ${SILENT
 status=0
 for n in $VIEWERS; do
 	if ! "$OHEMLAB_LOAD" --url "$SERVER_URL" --viewers "$n" --silent "$SILENT" --duration "$DURATION" \
-		--baseline "$BASELINE" --row 2>>"$WORK_DIR/load.err"; then
+		--baseline "$BASELINE" --server-pid "$SERVER_PID" --row 2>>"$WORK_DIR/load.err"; then
 		echo "ohemlab-load failed at $n viewers:" >&2
 		cat "$WORK_DIR/load.err" >&2
 		status=1

@@ -22,6 +22,8 @@ type churnReport struct {
 	Seconds     float64 `json:"seconds"`
 	Connections int64   `json:"connections"` // successful connects in all
 	Refused     int64   `json:"refused"`
+	// FirstRefusal is the error of the first failed connection attempt.
+	FirstRefusal string `json:"first_refusal,omitempty"`
 	// Broken counts reading connections that failed before their stay
 	// ended.
 	Broken          int64   `json:"broken"`
@@ -53,6 +55,7 @@ type churnReport struct {
 type churnCounters struct {
 	connections, refused, broken atomic.Int64
 	closes                       atomic.Int64 // alternates clean and abrupt hang-ups
+	firstRefusal                 atomic.Pointer[string]
 }
 
 // soak runs the churn: about cfg.viewers connections at any time for
@@ -131,6 +134,9 @@ func soak(ctx context.Context, cfg config, log io.Writer) (*churnReport, error) 
 	}
 	rep.Status = s3.Status
 	rep.Connections, rep.Refused, rep.Broken = cnt.connections.Load(), cnt.refused.Load(), cnt.broken.Load()
+	if p := cnt.firstRefusal.Load(); p != nil {
+		rep.FirstRefusal = *p
+	}
 	rep.addStats(stats)
 
 	fmt.Fprintf(log, "all viewers closed; waiting up to %v for the server to return to baseline...\n", cfg.settle)
@@ -164,12 +170,17 @@ func slot(ctx context.Context, cfg config, wsURL string, tick <-chan time.Time, 
 		case <-ctx.Done():
 			return
 		}
-		c, _, err := dialer.DialContext(ctx, wsURL, nil)
+		c, resp, err := dialer.DialContext(ctx, wsURL, nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			cnt.refused.Add(1)
+			msg := err.Error()
+			if resp != nil {
+				msg = resp.Status + ": " + msg
+			}
+			cnt.firstRefusal.CompareAndSwap(nil, &msg)
 			continue
 		}
 		cnt.connections.Add(1)
@@ -236,6 +247,9 @@ func (r *churnReport) addStats(stats []*viewerStats) {
 func (r *churnReport) write(w io.Writer) {
 	fmt.Fprintf(w, "churn              %d slots (%d silent) for %.0f s: %d connections, %d refused, %d broken\n",
 		r.Viewers, r.Silent, r.Seconds, r.Connections, r.Refused, r.Broken)
+	if r.FirstRefusal != "" {
+		fmt.Fprintf(w, "first refusal      %s\n", r.FirstRefusal)
+	}
 	fmt.Fprintf(w, "frames             %d (%d batch), coalesced steps %d\n", r.Frames, r.BatchFrames, r.Coalesced)
 	fmt.Fprintf(w, "frame latency      p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)\n", r.LatencyP50, r.LatencyP99, r.LatencyMax, r.LatencySamples)
 	fmt.Fprintf(w, "trainer steps/s    %.1f before, %.1f during (%.3fx), status %s\n", r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio, r.Status)

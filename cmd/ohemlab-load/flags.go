@@ -36,6 +36,9 @@ type config struct {
 	dialRate int
 	json     bool
 	row      bool
+	// serverPID, when not 0, is the server's process id: its CPU use is
+	// read from /proc (Linux) before and during the load.
+	serverPID int
 	// churn mode (--churn): viewers stay between stayMin and stayMax,
 	// then reconnect; afterwards the server's /debug/runtime is compared
 	// with its baseline within the tolerances.
@@ -60,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.dialRate, "dial-rate", 200, "new connections per second, 1 to 10000")
 	fs.BoolVar(&c.json, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&c.row, "row", false, "print the report as one table row (see --row-header); not with --churn or --json")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "process id of the server (on this machine) whose CPU use to report, from /proc; 0 = do not report it")
 	rowHeader := fs.Bool("row-header", false, "print the header of the --row table and exit")
 	fs.BoolVar(&c.churn, "churn", false, "soak mode: keep about --viewers connected, each staying a random time in [--stay-min, --stay-max] before reconnecting; then compare the server's /debug/runtime with its baseline")
 	fs.DurationVar(&c.stayMin, "stay-min", time.Second, "churn: shortest stay of one connection")
@@ -90,6 +94,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usagef("--duration %v is out of range: want more than 0 and at most %v", c.duration, maxDuration)
 	case c.baseline <= 0 || c.baseline > maxBaseline:
 		return c, usagef("--baseline %v is out of range: want more than 0 and at most %v", c.baseline, maxBaseline)
+	case c.serverPID < 0:
+		return c, usagef("--server-pid %d is out of range: want a process id, or 0", c.serverPID)
 	case c.row && (c.json || c.churn):
 		return c, usagef("--row cannot be combined with --json or --churn")
 	case c.dialRate < 1 || c.dialRate > 10000:

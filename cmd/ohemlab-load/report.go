@@ -33,6 +33,12 @@ type report struct {
 	StepsPerSBefore float64 `json:"steps_per_s_before"`
 	StepsPerSDuring float64 `json:"steps_per_s_during"`
 	Ratio           float64 `json:"steps_ratio"`
+	// CPU cores used on average (from /proc; 0 when not measured): the
+	// server (--server-pid) over the steps/s windows before and during the
+	// load, and this tool during the load.
+	ServerCoresBefore float64 `json:"server_cores_before,omitempty"`
+	ServerCoresDuring float64 `json:"server_cores_during,omitempty"`
+	ToolCoresDuring   float64 `json:"tool_cores_during,omitempty"`
 }
 
 // add folds the viewers' statistics into r.
@@ -79,17 +85,19 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "coalesced steps    %d\n", r.Coalesced)
 	fmt.Fprintf(w, "frame latency      p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)\n", r.LatencyP50, r.LatencyP99, r.LatencyMax, r.LatencySamples)
 	fmt.Fprintf(w, "trainer steps/s    %.1f before, %.1f during (%.3fx), status %s\n", r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio, r.Status)
+	fmt.Fprintf(w, "cpu cores          server %.2f before, %.2f during; this tool %.2f during (0 = not measured)\n", r.ServerCoresBefore, r.ServerCoresDuring, r.ToolCoresDuring)
 }
 
 // errRowHeader asks run to print rowHeader and stop.
 var errRowHeader = errors.New("print the row header")
 
 // rowHeader heads the table of --row lines.
-const rowHeader = "viewers connected silent refused broken  p50_ms  p99_ms  max_ms  frames/viewer/s  coalesced  steps/s_before  steps/s_during  ratio"
+const rowHeader = "viewers connected silent refused broken  p50_ms  p99_ms  max_ms  frames/viewer/s  coalesced  steps/s_before  steps/s_during  ratio  srv_cores_before  srv_cores_during  tool_cores"
 
 // writeRow prints r as one line under rowHeader.
 func (r *report) writeRow(w io.Writer) {
-	fmt.Fprintf(w, "%7d %9d %6d %7d %6d %7.1f %7.1f %7.1f %16.1f %10d %15.1f %15.1f %6.3f\n",
+	fmt.Fprintf(w, "%7d %9d %6d %7d %6d %7.1f %7.1f %7.1f %16.1f %10d %15.1f %15.1f %6.3f %17.2f %17.2f %11.2f\n",
 		r.Viewers, r.Connected, r.Silent, r.Refused, r.Broken, r.LatencyP50, r.LatencyP99, r.LatencyMax,
-		r.FramesPerViewer, r.Coalesced, r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio)
+		r.FramesPerViewer, r.Coalesced, r.StepsPerSBefore, r.StepsPerSDuring, r.Ratio,
+		r.ServerCoresBefore, r.ServerCoresDuring, r.ToolCoresDuring)
 }

@@ -174,7 +174,12 @@ func (v *viewerStats) read(ctx context.Context, c *websocket.Conn, graceful bool
 func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	base := strings.TrimRight(cfg.base.String(), "/")
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	cpu := newCPUWatch(cfg.serverPID)
 	s0, err := getState(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	c0, err := cpu.sample()
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +191,12 @@ func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	c1, err := cpu.sample()
+	if err != nil {
+		return nil, err
+	}
 	rep := &report{Viewers: cfg.viewers, StepsPerSBefore: rate(s0, s1), Status: s1.Status}
+	rep.ServerCoresBefore = cores(c0.server, c1.server)
 
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
@@ -255,6 +265,10 @@ func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	c2, err := cpu.sample()
+	if err != nil {
+		return nil, err
+	}
 	if err := sleep(ctx, cfg.duration); err != nil {
 		return nil, err
 	}
@@ -262,6 +276,12 @@ func load(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	c3, err := cpu.sample()
+	if err != nil {
+		return nil, err
+	}
+	rep.ServerCoresDuring = cores(c2.server, c3.server)
+	rep.ToolCoresDuring = cores(c2.self, c3.self)
 	stopReading()
 	for _, c := range conns {
 		c.Close()

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -57,6 +59,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--duration", "0s"}, "--duration 0s is out of range"},
 		{[]string{"--baseline", "2m"}, "--baseline 2m0s is out of range"},
 		{[]string{"--dial-rate", "0"}, "--dial-rate 0 is out of range"},
+		{[]string{"--server-pid", "-1"}, "--server-pid -1 is out of range"},
 		{[]string{"--url", "http://192.168.1.1:8080"}, "not a loopback address"},
 		{[]string{"--nope"}, "flag provided but not defined"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
@@ -168,6 +171,15 @@ func TestParseHead(t *testing.T) {
 		{`[1]`, frameHead{}, true},
 		{`{"seq":1}`, frameHead{}, true},
 		{`{"t":"x","type":"batch"}`, frameHead{}, true},
+		{`{"t":5,"rows":[{"a":"]}\"{"},[[]]],"type":"batch","arm":1,"step":2}`, frameHead{Type: "batch", T: 5, Arm: 1, Step: 2}, false},
+		{` {"\u0074ype" : "eval" , "t":3}`, frameHead{Type: "eval", T: 3}, false},
+		{`{"rows":[1,2}],"type":"batch"}`, frameHead{}, true},
+		{`{"rows":"open`, frameHead{}, true},
+		{`{"type":"batch","t":1,"arm":1.5,"step":2}`, frameHead{}, true},
+		{`{"type" "x"}`, frameHead{}, true},
+		{`{"type":"x" "t":1}`, frameHead{}, true},
+		{`{}`, frameHead{}, true},
+		{``, frameHead{}, true},
 	}
 	for _, tc := range tests {
 		got, err := parseHead([]byte(tc.in))
@@ -181,12 +193,67 @@ func FuzzParseHead(f *testing.F) {
 	f.Add([]byte(`{"t":12.5,"rows":[],"type":"batch","seq":3,"arm":1,"step":7}`))
 	f.Add([]byte(`{"type":"hello"}`))
 	f.Add([]byte(`{"t":1e999}`))
+	f.Add([]byte(`{"t":1795934012906.417,"rows":[{"seq":481,"q":[0.1,"]}",{"a":[]}]}],"type":"batch","seq":482,"arm":0,"step":476,"losses":[1,2]}`))
+	f.Add([]byte(`{"t":1,"x":"\"}\\","\u0074ype":"eval"}`))
+	f.Add([]byte(` { "type" : "status" , "t" : 2 } `))
+	f.Add([]byte(`{"type":"batch","t":3,"arm":1}`))
+	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := parseHead(b)
 		if err == nil && h.Type == "" {
 			t.Fatalf("accepted a frame without type: %q", b)
 		}
+		if !json.Valid(b) {
+			return
+		}
+		// On valid JSON the fast scanner agrees with a decoder-based one.
+		want, werr := parseHeadDecoder(b)
+		if (err == nil) != (werr == nil) || (err == nil && h != want) {
+			t.Fatalf("parseHead(%q) = %+v, %v; the decoder says %+v, %v", b, h, err, want, werr)
+		}
 	})
+}
+
+// parseHeadDecoder is a slow reference for parseHead built on
+// encoding/json's token stream, with the same early stop.
+func parseHeadDecoder(b []byte) (frameHead, error) {
+	var h frameHead
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return h, errors.New("frame is not a JSON object")
+	}
+	var haveArm, haveStep bool
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return h, err
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return h, err
+		}
+		switch key {
+		case "type":
+			err = json.Unmarshal(raw, &h.Type)
+		case "t":
+			err = json.Unmarshal(raw, &h.T)
+		case "arm":
+			err, haveArm = json.Unmarshal(raw, &h.Arm), true
+		case "step":
+			err, haveStep = json.Unmarshal(raw, &h.Step), true
+		}
+		if err != nil {
+			return h, err
+		}
+		if h.Type != "" && h.T != 0 && (h.Type != "batch" || (haveArm && haveStep)) {
+			return h, nil
+		}
+	}
+	if h.Type == "" {
+		return h, errors.New("frame has no type")
+	}
+	return h, nil
 }
 
 func TestRowOutput(t *testing.T) {
@@ -196,22 +263,67 @@ func TestRowOutput(t *testing.T) {
 	}
 	ts := fakeServer(t)
 	var out bytes.Buffer
-	args := []string{"--url", ts.URL, "--viewers", "4", "--silent", "0.25", "--baseline", "100ms", "--duration", "300ms", "--row"}
+	// The fake server runs in this process, so its pid is ours.
+	args := []string{"--url", ts.URL, "--viewers", "4", "--silent", "0.25", "--baseline", "100ms", "--duration", "300ms", "--row",
+		"--server-pid", strconv.Itoa(os.Getpid())}
 	if err := run(context.Background(), args, &out, &errb); err != nil {
 		t.Fatalf("run: %v\n%s", err, errb.String())
 	}
 	h, row := strings.Fields(hdr.String()), strings.Fields(out.String())
-	if len(h) != 13 || len(row) != len(h) {
+	if len(h) != 16 || len(row) != len(h) {
 		t.Fatalf("header %q and row %q differ in columns", hdr.String(), out.String())
 	}
 	// viewers, connected, silent, refused, broken
 	if got := strings.Join(row[:5], " "); got != "4 4 1 0 0" {
 		t.Errorf("row starts %q, want \"4 4 1 0 0\"", got)
 	}
+	if _, err := os.Stat("/proc/self/stat"); err == nil {
+		// This process serves and reads frames: both use some CPU.
+		if srv, tool := row[14], row[15]; srv == "0.00" || tool == "0.00" {
+			t.Errorf("server cores %s, tool cores %s during the load; want both above 0", srv, tool)
+		}
+	}
 	for _, bad := range [][]string{{"--row", "--json"}, {"--row", "--churn"}} {
 		err := run(context.Background(), bad, &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), "--row cannot be combined") {
 			t.Errorf("%v: %v", bad, err)
 		}
+	}
+}
+
+// benchFrame is a batch frame shaped like the server's (rows first).
+var benchFrame = func() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"t":1795934012906.417,"rows":[`)
+	for i := range 10 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"seq":%d,"arm":0,"step":%d,"version":1,"batch_loss":0.19063420704969758,"sel_loss":0.6263171406462789,"q":[0.00028514862,0.0041415985,0.054312192,0.42891374,4.1786695],"kept_share":0.82,"sel_flipped_share":0,"examples_seen":60928,"examples_backprop":15232,"wall":3.5}`, 481+i, 476+i)
+	}
+	b.WriteString(`],"type":"batch","seq":491,"arm":0,"step":486,"losses":[`)
+	for i := range 128 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%v", 0.001*float64(i*37%101))
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}()
+
+func BenchmarkParseHead(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		f    func([]byte) (frameHead, error)
+	}{{"scanner", parseHead}, {"decoder", parseHeadDecoder}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(benchFrame)))
+			for b.Loop() {
+				if h, err := bc.f(benchFrame); err != nil || h.Step != 486 {
+					b.Fatal(h, err)
+				}
+			}
+		})
 	}
 }

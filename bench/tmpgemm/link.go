@@ -1,8 +1,0 @@
-//go:build openblas
-
-package tmpgemm
-
-/*
-#cgo LDFLAGS: -lopenblas
-*/
-import "C"
