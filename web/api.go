@@ -30,7 +30,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.engine.State())
+	writeJSON(w, http.StatusOK, s.State())
 }
 
 // controlOK is the body of a successful POST /api/control.

@@ -89,6 +89,7 @@ func (s *Server) applyControl(c Control, control bool) (int64, error) {
 		cfg := e.State().Config
 		if c.Config != nil {
 			cfg = *c.Config
+			cfg.Data.Name = s.privateName(cfg.Data.Name)
 			if err := s.checkDataName(cfg.Data.Name); err != nil {
 				return 0, err
 			}

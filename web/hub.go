@@ -113,6 +113,8 @@ func (h *hub) process(evs []trainer.Event) {
 			batches[ev.Arm] = latest{seq, ev}
 			continue
 		case *trainer.ConfigEvent:
+			ev = h.s.publicConfigEvent(ev)
+			e = ev
 			h.addConfig(seq, ev)
 		case *trainer.EvalEvent:
 			h.addEval(seq, ev)

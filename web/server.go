@@ -186,7 +186,7 @@ func (s *Server) batchInterval() time.Duration {
 }
 
 // State returns the trainer's current state.
-func (s *Server) State() trainer.State { return s.engine.State() }
+func (s *Server) State() trainer.State { return s.publicState(s.engine.State()) }
 
 // Engine returns the engine the server drives.
 func (s *Server) Engine() Engine { return s.engine }

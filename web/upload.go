@@ -91,7 +91,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the file parsed, but training cannot start on it: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, uploadOK{OK: true, Dataset: cfg.Data.Name, Rows: t.Rows(),
+	writeJSON(w, http.StatusOK, uploadOK{OK: true, Dataset: s.publicName(cfg.Data.Name), Rows: t.Rows(),
 		Features: t.Dim(), Classes: len(t.ClassNames), Version: s.engine.State().Version})
 }
 

@@ -36,7 +36,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := newViewer(s, conn, role == RoleControl, r.RemoteAddr)
-	st := s.engine.State()
+	st := s.State()
 	s.hub.vmu.Lock()
 	if s.hub.closed {
 		s.hub.vmu.Unlock()
