@@ -54,6 +54,9 @@ type batchWire struct {
 	StepSeconds      float64    `json:"step_seconds"`
 	Examples         []Example  `json:"examples"`
 	XY               []float32  `json:"xy,omitempty"`
+	// Labels are the training labels of the whole batch, sent with XY so
+	// that a 2-D view can colour the dropped points by class too.
+	Labels []int32 `json:"labels,omitempty"`
 }
 
 // batchFrame encodes a batch event. ds is the current dataset (for the
@@ -103,6 +106,8 @@ func batchFrame(seq int64, e *trainer.BatchEvent, ds *data.Set) (frame, error) {
 		}
 		if len(w.XY) == 0 {
 			w.XY = nil
+		} else if len(e.Labels) == len(e.IDs) {
+			w.Labels = e.Labels
 		}
 	}
 	b, err := marshalJSON(&w)

@@ -74,6 +74,16 @@ func TestRealTrainerOn2D(t *testing.T) {
 	if xy := f["xy"].([]any); len(xy) != 2*k {
 		t.Errorf("xy has %d numbers, want 2*K = %d", len(xy), 2*k)
 	}
+	if labels, _ := f["labels"].([]any); len(labels) != k {
+		t.Errorf("labels has %d entries, want K = %d", len(labels), k)
+	} else {
+		for _, ex := range f["examples"].([]any) {
+			ex := ex.(map[string]any)
+			if got := labels[int(ex["i"].(float64))]; got != ex["label"] {
+				t.Errorf("labels[%v] = %v, but the kept example's label is %v", ex["i"], got, ex["label"])
+			}
+		}
+	}
 	if n := len(f["examples"].([]any)); n != int(f["m"].(float64)) {
 		t.Errorf("%d examples, want M = %v", n, f["m"])
 	}

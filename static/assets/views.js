@@ -150,7 +150,8 @@
     const n = b.xy.length / 2;
     for (let i = 0; i < n; i++) {
       if (kept.has(i)) continue;
-      ctx.fillStyle = "rgba(51,65,85,0.55)";
+      const lab = b.labels ? b.labels[i] : -1;
+      ctx.fillStyle = lab === 1 ? "rgba(194,65,12,0.55)" : lab === 0 ? "rgba(29,78,216,0.55)" : "rgba(51,65,85,0.55)";
       ctx.beginPath();
       ctx.arc(px(b.xy[2 * i]), py(b.xy[2 * i + 1]), 2.5, 0, 2 * Math.PI);
       ctx.fill();
