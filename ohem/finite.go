@@ -18,17 +18,12 @@ func CheckFinite(losses []float64) error {
 	return nil
 }
 
-// ProbTolerance is how far above 1 a true-class probability may be (float
-// rounding of exp(log-softmax)) before it is rejected.
-const ProbTolerance = 1e-5
-
 // checkProbs returns an error naming the first probability that is not a
-// finite number in [0, 1+ProbTolerance].
+// finite number in [0, 1]. Callers clamp float rounding themselves, e.g.
+// p = exp(min(log p, 0)).
 func checkProbs(probs []float64) error {
 	for i, p := range probs {
-		// exp(log-softmax) computed in float32 can exceed 1 by a rounding
-		// error; ProbTolerance absorbs that, anything larger is bad data.
-		if !(p >= 0 && p <= 1+ProbTolerance) {
+		if !(p >= 0 && p <= 1) {
 			return fmt.Errorf("ohem: true-class probability %d of %d is %v: want 0 <= p <= 1", i, len(probs), p)
 		}
 	}
