@@ -40,6 +40,9 @@ type arm struct {
 	// Divergence recovery: the last parameters known to be finite.
 	good     *mlp
 	goodStep int64
+	// refLoss is the mean loss of the arm's first batch, at least ln C:
+	// the yardstick of lossExploded.
+	refLoss float64
 
 	stats *exampleStats
 }

@@ -6,15 +6,17 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// fastEngine is Gorgonia's standard tensor engine with a serial
-// log-softmax and log-softmax gradient for float32 matrices.
+// fastEngine is Gorgonia's standard tensor engine with its own serial,
+// numerically stable log-softmax (and gradient) for float32 matrices.
 //
 // The standard engine starts one goroutine per row for both: 128
 // goroutines and as many allocations per pass at K=128, where a row has 10
-// values and takes a few dozen nanoseconds. Here the rows run one after the
-// other with the same arithmetic, so results are bit for bit the same.
-// Anything else (other dtypes, axes, layouts or options) goes to the
-// standard engine.
+// values and takes a few dozen nanoseconds. It also shifts every row by
+// the largest of the matrix's first element and the row's other elements
+// instead of the row's own maximum, so a row far above that element
+// overflows to Inf and NaN. Here the rows run one after the other and each
+// is shifted by its own maximum. Anything else (other dtypes, axes, layouts
+// or options) goes to the standard engine.
 type fastEngine struct{ G.StandardEngine }
 
 // floatRows returns the backing slice and the shape of a contiguous float32
@@ -47,12 +49,24 @@ func reuseTarget(shape tensor.Shape, opts []tensor.FuncOpt) (t *tensor.Dense, ou
 }
 
 // LogSoftMax writes log(softmax(x)) along the last axis into the reuse
-// tensor of opts.
+// tensor of opts, in place under UseUnsafe, or into a new tensor.
 func (e fastEngine) LogSoftMax(x tensor.Tensor, axis int, opts ...tensor.FuncOpt) (tensor.Tensor, error) {
 	in, rows, cols, ok := floatRows(x, axis)
-	t, out, okOut := reuseTarget(x.Shape(), opts)
-	if !ok || !okOut || cols == 0 {
+	if !ok || cols == 0 {
 		return e.StandardEngine.LogSoftMax(x, axis, opts...)
+	}
+	t, out, okOut := reuseTarget(x.Shape(), opts)
+	if !okOut {
+		fo := tensor.ParseFuncOpts(opts...)
+		switch {
+		case fo.Incr() != nil || fo.Reuse() != nil:
+			return e.StandardEngine.LogSoftMax(x, axis, opts...)
+		case !fo.Safe():
+			t, out = x.(*tensor.Dense), in
+		default:
+			out = make([]float32, len(in))
+			t = tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(out))
+		}
 	}
 	logSoftMaxRows(out, in, rows, cols)
 	return t, nil
@@ -71,18 +85,14 @@ func (e fastEngine) LogSoftMaxB(output, grad tensor.Tensor, axis int, opts ...te
 	return t, nil
 }
 
-// logSoftMaxRows computes log-softmax per row of a rows×cols matrix with
-// exactly the arithmetic of the standard engine (float32, math32), so that
-// switching engines changes no result: z = x - m, out = z - log(sum(exp z)).
-// Like the standard engine it takes for m the largest of x[0] (the first
-// element of the whole matrix, not of the row) and the row's other
-// elements. This keeps its overflow for rows far above x[0], which the
-// trainer's divergence detection currently relies on at absurd learning
-// rates.
+// logSoftMaxRows computes log-softmax per row of a rows×cols matrix in
+// float32: with m the row's maximum, z = x - m and out = z - log(sum(exp z)).
+// Every z is at most 0 and the sum is at least 1, so nothing overflows for
+// finite input. out may be x (in place).
 func logSoftMaxRows(out, x []float32, rows, cols int) {
 	for r := 0; r < rows; r++ {
 		row, dst := x[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
-		mx := x[0]
+		mx := row[0]
 		for _, v := range row[1:] {
 			if v > mx {
 				mx = v
@@ -94,8 +104,9 @@ func logSoftMaxRows(out, x []float32, rows, cols int) {
 			dst[j] = z
 			sum += math32.Exp(z)
 		}
+		lse := math32.Log(sum)
 		for j := range dst {
-			dst[j] -= math32.Log(sum)
+			dst[j] -= lse
 		}
 	}
 }

@@ -210,15 +210,16 @@ func TestTrainGraphPruned(t *testing.T) {
 	}
 }
 
-// TestFastEngineMatchesStandard compares the fast log-softmax and its
-// gradient with the standard engine's, bit for bit, including rows far
-// from the matrix's first element.
-func TestFastEngineMatchesStandard(t *testing.T) {
+// TestFastEngineLogSoftMax compares the fast log-softmax with a float64
+// reference (the standard engine is no reference: it overflows for rows far
+// above the matrix's first element) and its gradient with the standard
+// engine's, bit for bit, in place and with a reuse tensor.
+func TestFastEngineLogSoftMax(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	for _, tc := range []struct {
 		rows, cols int
 		scale      float64
-	}{{1, 1, 1}, {1, 7, 1}, {7, 1, 1}, {128, 10, 3}, {32, 10, 40}, {5, 3, 200}} {
+	}{{1, 1, 1}, {1, 7, 1}, {7, 1, 1}, {128, 10, 3}, {32, 10, 40}, {5, 3, 200}, {16, 10, 1e4}, {4, 10, 1e30}} {
 		t.Run(fmt.Sprintf("%dx%d*%g", tc.rows, tc.cols, tc.scale), func(t *testing.T) {
 			size := tc.rows * tc.cols
 			x, grad := make([]float32, size), make([]float32, size)
@@ -229,22 +230,36 @@ func TestFastEngineMatchesStandard(t *testing.T) {
 			mk := func(d []float32) *tensor.Dense {
 				return tensor.New(tensor.WithShape(tc.rows, tc.cols), tensor.WithBacking(append([]float32(nil), d...)))
 			}
-			var std G.StandardEngine
-			outStd, outFast := mk(make([]float32, size)), mk(make([]float32, size))
-			if _, err := std.LogSoftMax(mk(x), -1, tensor.WithReuse(outStd), tensor.UseUnsafe()); err != nil {
-				t.Fatal(err)
-			}
+			want := refLogSoftMax(x, tc.rows, tc.cols)
+			outFast := mk(make([]float32, size))
 			if _, err := (fastEngine{}).LogSoftMax(mk(x), -1, tensor.WithReuse(outFast), tensor.UseUnsafe()); err != nil {
 				t.Fatal(err)
 			}
-			if !sameBits(outStd.Float32s(), outFast.Float32s()) {
-				t.Fatalf("log-softmax differs:\nstd  %v\nfast %v", outStd.Float32s(), outFast.Float32s())
-			}
-			dStd, dFast := mk(make([]float32, size)), mk(make([]float32, size))
-			if _, err := std.LogSoftMaxB(outStd, mk(grad), -1, tensor.WithReuse(dStd), tensor.UseUnsafe()); err != nil {
+			inPlace := mk(x)
+			if _, err := (fastEngine{}).LogSoftMax(inPlace, -1, tensor.UseUnsafe()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := (fastEngine{}).LogSoftMaxB(outStd, mk(grad), -1, tensor.WithReuse(dFast), tensor.UseUnsafe()); err != nil {
+			fresh, err := (fastEngine{}).LogSoftMax(mk(x), -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, got := range map[string][]float32{"reuse": outFast.Float32s(), "in place": inPlace.Float32s(), "new": fresh.Data().([]float32)} {
+				for i, g := range got {
+					w := want[i]
+					if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) || math.Abs(float64(g)-w) > 1e-5*math.Max(1, math.Abs(w)) {
+						t.Fatalf("%s: element %d = %v, want %v", name, i, g, w)
+					}
+				}
+			}
+			if tc.scale > 1e3 {
+				return // the standard engine's forward overflows here: no gradient reference
+			}
+			dStd, dFast := mk(make([]float32, size)), mk(make([]float32, size))
+			var std G.StandardEngine
+			if _, err := std.LogSoftMaxB(outFast, mk(grad), -1, tensor.WithReuse(dStd), tensor.UseUnsafe()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (fastEngine{}).LogSoftMaxB(outFast, mk(grad), -1, tensor.WithReuse(dFast), tensor.UseUnsafe()); err != nil {
 				t.Fatal(err)
 			}
 			if !sameBits(dStd.Float32s(), dFast.Float32s()) {
@@ -254,8 +269,52 @@ func TestFastEngineMatchesStandard(t *testing.T) {
 	}
 }
 
+// refLogSoftMax is log-softmax per row in float64, shifted by the row's
+// maximum.
+func refLogSoftMax(x []float32, rows, cols int) []float64 {
+	out := make([]float64, len(x))
+	for r := 0; r < rows; r++ {
+		row := x[r*cols : (r+1)*cols]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = math.Max(mx, float64(v))
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(float64(v) - mx)
+		}
+		for j, v := range row {
+			out[r*cols+j] = float64(v) - mx - math.Log(sum)
+		}
+	}
+	return out
+}
+
+// TestStandardLogSoftMaxOverflows documents why the trainer does not use
+// the standard engine's log-softmax: a row far above the matrix's first
+// element becomes non-finite there.
+func TestStandardLogSoftMaxOverflows(t *testing.T) {
+	x := tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float32{0, 0, 200, 100}))
+	var std G.StandardEngine
+	out, err := std.LogSoftMax(x, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := out.Data().([]float32)[2]; !math.IsInf(float64(v), -1) {
+		t.Errorf("standard log-softmax of the row (200, 100) starts with %v, want -Inf: if it is fixed upstream, compare the fast engine with it bit for bit again", v)
+	}
+	fast, err := (fastEngine{}).LogSoftMax(x, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fast.Data().([]float32); got[2] != 0 || got[3] != -100 {
+		t.Errorf("fast log-softmax of the row (200, 100) = %v, want (0, -100)", got[2:])
+	}
+}
+
 // TestFastEngineFallsBack checks the cases the fast path leaves to the
-// standard engine: no reuse tensor, float64, another axis.
+// standard engine (float64, another axis) and one it handles itself (no
+// reuse tensor), on values where both agree.
 func TestFastEngineFallsBack(t *testing.T) {
 	x32 := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float32{1, 2, 3, 4, 5, 7}))
 	x64 := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float64{1, 2, 3, 4, 5, 7}))
@@ -349,7 +408,7 @@ func TestApplyGradsMatchesDualValues(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tgB.close()
-			vmB := G.NewTapeMachine(tgB.g, G.BindDualValues(tgB.learn...))
+			vmB := G.NewTapeMachine(tgB.g, G.BindDualValues(tgB.learn...), G.WithEngine(fastEngine{}))
 			defer vmB.Close()
 			solverB := newSolver(mc, 0.05)
 			for s := 0; s < 4; s++ {

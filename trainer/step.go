@@ -112,6 +112,13 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 		a.restoreGood()
 		return nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("loss of example %d is %v (lr %g); parameters restored to step %d", b.ids[bad], a.losses[bad], a.cfg.LR, a.goodStep)}
 	}
+	if mean, ref, exploded := a.lossExploded(k, c); exploded {
+		if tg != nil {
+			tg.reset()
+		}
+		a.restoreGood()
+		return nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("mean loss %.4g is over %d times the starting loss %.3g (lr %g); parameters restored to step %d", mean, explodeFactor, ref, a.cfg.LR, a.goodStep)}
+	}
 	a.selIdx, a.selW, err = a.sel.Select(a.selIdx[:0], a.selW[:0], ohem.Input{Losses: a.losses[:k], Labels: b.labels, TrueProb: a.probs[:k]})
 	if err != nil {
 		if tg != nil {

@@ -39,16 +39,21 @@ func TestSlowViewerCostsNothing(t *testing.T) {
 	}
 	defer stuck.Close()
 	fast, _ := e.dial(t, "")
+	// Registration happens on the server after the handshake the client
+	// already saw: wait for both, then pick the stuck one by its address.
+	waitFor(t, "two viewers", func() bool { return e.s.Viewers() == 2 })
 	var stuckV *viewer
 	e.s.hub.vmu.RLock()
 	for v := range e.s.hub.viewers {
-		if stuckV == nil || v.remote == stuck.LocalAddr().String() {
+		if v.remote == stuck.LocalAddr().String() {
 			stuckV = v
 		}
 	}
 	e.s.hub.vmu.RUnlock()
+	if stuckV == nil {
+		t.Fatalf("no registered viewer has the stuck client's address %s", stuck.LocalAddr())
+	}
 	stuckGone := stuckV.writeDone
-	waitFor(t, "two viewers", func() bool { return e.s.Viewers() == 2 })
 
 	type result struct {
 		last float64
