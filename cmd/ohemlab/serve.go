@@ -214,27 +214,31 @@ func (sf *serveFlags) token() (string, error) {
 	return "", nil
 }
 
-// printBanner prints where the dashboard is. The listening line is always
-// "OHEM Lab listening on http://HOST:PORT/" (tests and scripts parse it).
-// The token appears only in the presenter URL, on stdout, and nowhere else.
+// printBanner prints where the dashboard is, in one write so that a reader
+// that sees the listening line also sees the rest. The listening line is
+// always "OHEM Lab listening on http://HOST:PORT/" (tests and scripts parse
+// it). The token appears only in the presenter URL, on stdout, and nowhere
+// else.
 func printBanner(w io.Writer, where boundAddr, token string, large bool) {
-	fmt.Fprintf(w, "OHEM Lab listening on %s\n", where.URL)
+	var b strings.Builder
+	fmt.Fprintf(&b, "OHEM Lab listening on %s\n", where.URL)
 	q := url.Values{}
 	if large {
 		q.Set("large", "1")
-		fmt.Fprintf(w, "Large type for projectors: %s?%s\n", where.URL, q.Encode())
+		fmt.Fprintf(&b, "Large type for projectors: %s?%s\n", where.URL, q.Encode())
 	}
 	if where.AllInterfaces {
-		fmt.Fprintf(w, "Listening on every interface, port %d.\n", where.Port)
+		fmt.Fprintf(&b, "Listening on every interface, port %d.\n", where.Port)
 		for _, u := range networkURLs(where.Port, 4) {
-			fmt.Fprintf(w, "Viewers on the network: %s\n", u)
+			fmt.Fprintf(&b, "Viewers on the network: %s\n", u)
 		}
 	}
 	if token != "" {
 		q.Set("token", token)
-		fmt.Fprintf(w, "Presenter URL (grants control, keep it to yourself): %s?%s\n", where.URL, q.Encode())
-		fmt.Fprintln(w, "Everyone else is a read-only viewer.")
+		fmt.Fprintf(&b, "Presenter URL (grants control, keep it to yourself): %s?%s\n", where.URL, q.Encode())
+		b.WriteString("Everyone else is a read-only viewer.\n")
 	}
+	io.WriteString(w, b.String())
 }
 
 // app is the running pieces of serve.
