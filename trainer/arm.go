@@ -14,7 +14,9 @@ type arm struct {
 	cfg    ArmConfig
 	model  *mlp
 	fwd    map[int]*netGraph // forward-only graphs by batch size
+	score  map[int]*netGraph // first passes of two-pass steps by batch size
 	train  map[int]*netGraph // training graphs by batch size (for ls)
+	tails  map[int]*netGraph // second passes of two-pass steps by batch size (for ls)
 	ls     lossSpec
 	opt    ModelConfig
 	solver G.Solver
@@ -29,6 +31,8 @@ type arm struct {
 	selIdx   []int
 	selW     []float64
 	quantBuf []float64
+	gradBuf  []G.Value
+	scored   *netGraph // the score graph of the current two-pass step
 
 	// Progress.
 	steps, seen, backprop int64
@@ -58,7 +62,9 @@ func newArm(i int, ac ArmConfig, mc ModelConfig, init *mlp, seed int64, numTrain
 		cfg:   ac,
 		model: init.clone(),
 		fwd:   map[int]*netGraph{},
+		score: map[int]*netGraph{},
 		train: map[int]*netGraph{},
+		tails: map[int]*netGraph{},
 		ls:    armLoss(ac),
 		opt:   mc,
 		sel:   sel,
@@ -90,41 +96,48 @@ func newSolver(mc ModelConfig, lr float64) G.Solver {
 
 // forward returns the forward graph of batch size n, building it once.
 func (a *arm) forward(n int) (*netGraph, error) {
-	if g, ok := a.fwd[n]; ok {
-		return g, nil
-	}
-	g, err := buildForward(a.model, n)
-	if err != nil {
-		return nil, err
-	}
-	a.fwd[n] = g
-	return g, nil
+	return cachedGraph(a.fwd, n, func() (*netGraph, error) { return buildForward(a.model, n) })
 }
 
-// trainer returns the training graph of batch size n, building it once.
+// scoreGraph returns the first-pass graph of batch size n, building it once.
+func (a *arm) scoreGraph(n int) (*netGraph, error) {
+	return cachedGraph(a.score, n, func() (*netGraph, error) { return buildScore(a.model, n) })
+}
+
+// trainGraph returns the training graph of batch size n, building it once.
 func (a *arm) trainGraph(n int) (*netGraph, error) {
-	if g, ok := a.train[n]; ok {
+	return cachedGraph(a.train, n, func() (*netGraph, error) { return buildTrain(a.model, n, a.ls) })
+}
+
+// tailGraph returns the second-pass graph of batch size n, building it once.
+func (a *arm) tailGraph(n int) (*netGraph, error) {
+	return cachedGraph(a.tails, n, func() (*netGraph, error) { return buildTail(a.model, n, a.ls) })
+}
+
+// cachedGraph returns cache[n], building and storing it first if needed.
+func cachedGraph(cache map[int]*netGraph, n int, build func() (*netGraph, error)) (*netGraph, error) {
+	if g, ok := cache[n]; ok {
 		return g, nil
 	}
-	g, err := buildTrain(a.model, n, a.ls)
+	g, err := build()
 	if err != nil {
 		return nil, err
 	}
-	a.train[n] = g
+	cache[n] = g
 	return g, nil
 }
 
-// dropGraphs closes and forgets the compiled graphs; training graphs only
-// if fwd is false.
+// dropGraphs closes and forgets the compiled graphs: those that depend on
+// the loss, and the forward-only ones too if fwd is true.
 func (a *arm) dropGraphs(fwd bool) {
-	for n, g := range a.train {
-		g.close()
-		delete(a.train, n)
-	}
+	caches := []map[int]*netGraph{a.train, a.tails}
 	if fwd {
-		for n, g := range a.fwd {
+		caches = append(caches, a.fwd, a.score)
+	}
+	for _, c := range caches {
+		for n, g := range c {
 			g.close()
-			delete(a.fwd, n)
+			delete(c, n)
 		}
 	}
 }

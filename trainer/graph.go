@@ -25,22 +25,61 @@ type netGraph struct {
 	learn G.Nodes // parameter nodes, in mlp.params order
 
 	// Bound inputs: the step copies a batch into their backing slices.
+	// In a tail graph x is not bound: it holds the rows for firstGrads.
 	x, onehot, weight, alpha []float32
 	logp                     *G.Node   // n x classes log-probabilities
 	cost                     *G.Node   // training only: sum_i weight_i * loss_i
 	grads                    G.Nodes   // training only: gradients of learn, in order
 	rw                       *rewinder // reruns keeping the registers; nil: Reset
+
+	// Score graphs: the first layer's pre-activations (n x width), copied
+	// there by the run. Tail graphs: the bound input they start from.
+	z1    []float32
+	z1Val G.Value // the read target of a score graph
+
+	tail *tailGrads // tail graphs only
 }
+
+// graphKind is what buildGraph compiles.
+type graphKind int
+
+const (
+	// kindForward outputs log-probabilities.
+	kindForward graphKind = iota
+	// kindScore is kindForward that also keeps the first layer's
+	// pre-activations, for a tail graph.
+	kindScore
+	// kindTrain adds the weighted loss and the parameter gradients.
+	kindTrain
+	// kindTail is kindTrain starting from given first-layer
+	// pre-activations (see tailGrads).
+	kindTail
+)
 
 // buildForward compiles a forward-only graph of batch size n over m.
 func buildForward(m *mlp, n int) (*netGraph, error) {
-	return buildGraph(m, n, false, lossSpec{})
+	return buildGraph(m, n, kindForward, lossSpec{})
+}
+
+// buildScore compiles a forward-only graph of batch size n over m that also
+// copies the first layer's pre-activations into z1: the first pass of a
+// two-pass step.
+func buildScore(m *mlp, n int) (*netGraph, error) {
+	return buildGraph(m, n, kindScore, lossSpec{})
 }
 
 // buildTrain compiles a training graph of batch size n over m: the cost is
 // the weighted sum of the per-example losses chosen by ls.
 func buildTrain(m *mlp, n int, ls lossSpec) (*netGraph, error) {
-	return buildGraph(m, n, true, ls)
+	return buildGraph(m, n, kindTrain, ls)
+}
+
+// buildTail compiles the second pass of a two-pass step: a training graph
+// of batch size n over m that starts from the selected rows' first-layer
+// pre-activations, computed by the score graph, instead of recomputing
+// them (see tailGrads).
+func buildTail(m *mlp, n int, ls lossSpec) (*netGraph, error) {
+	return buildGraph(m, n, kindTail, ls)
 }
 
 // input makes a float32 input node bound to a fresh dense tensor and returns
@@ -61,42 +100,57 @@ func input(g *G.ExprGraph, name string, shape ...int) (*G.Node, []float32) {
 	return node, back
 }
 
-func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error) {
+func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err error) {
 	defer func() {
 		// Gorgonia reports some shape errors by panicking.
 		if r := recover(); r != nil {
 			ng, err = nil, fmt.Errorf("trainer: building a graph of size %d: %v", n, r)
 		}
 	}()
+	train := kind == kindTrain || kind == kindTail
 	g := G.NewGraph()
 	ng = &netGraph{n: n, train: train, g: g}
-	xn, xb := input(g, "x", n, m.inputs())
-	ng.x = xb
-	for i, p := range m.params {
+	first := 0 // the first layer computed by the graph
+	var h *G.Node
+	if kind == kindTail {
+		first = 1
+		h, ng.z1 = input(g, "z1", n, m.dims[1])
+		ng.x = make([]float32, n*m.inputs())
+	} else {
+		h, ng.x = input(g, "x", n, m.inputs())
+	}
+	for i, p := range m.params[2*first:] {
+		i += 2 * first
 		name := fmt.Sprintf("w%d", i/2)
 		if i%2 == 1 {
 			name = fmt.Sprintf("b%d", i/2)
 		}
 		ng.learn = append(ng.learn, G.NewMatrix(g, G.Float32, G.WithShape(p.Shape()...), G.WithName(name), G.WithValue(p)))
 	}
-	h := xn
-	for l := 0; l < m.layers(); l++ {
-		if h, err = G.Mul(h, ng.learn[2*l]); err != nil {
+	z1 := h
+	for l := first; l < m.layers(); l++ {
+		if l > 0 {
+			if m.act == ActTanh {
+				h, err = G.Tanh(h)
+			} else {
+				h, err = G.Rectify(h)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if h, err = G.Mul(h, ng.learn[2*(l-first)]); err != nil {
 			return nil, err
 		}
-		if h, err = G.BroadcastAdd(h, ng.learn[2*l+1], nil, []byte{0}); err != nil {
+		if h, err = G.BroadcastAdd(h, ng.learn[2*(l-first)+1], nil, []byte{0}); err != nil {
 			return nil, err
 		}
-		if l+1 == m.layers() {
-			break
-		}
-		if m.act == ActTanh {
-			h, err = G.Tanh(h)
-		} else {
-			h, err = G.Rectify(h)
-		}
-		if err != nil {
-			return nil, err
+		if l == 0 && kind == kindScore {
+			// Copy the pre-activations out during the run: the register
+			// may be overwritten in place by the activation.
+			ng.z1 = make([]float32, n*m.dims[1])
+			ng.z1Val = tensor.New(tensor.WithShape(n, m.dims[1]), tensor.WithBacking(ng.z1))
+			G.Read(h, &ng.z1Val)
 		}
 	}
 	if ng.logp, err = G.LogSoftMax(h); err != nil {
@@ -106,7 +160,11 @@ func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error
 		if err = ng.addCost(m, ls); err != nil {
 			return nil, err
 		}
-		if ng.grads, err = G.Grad(ng.cost, ng.learn...); err != nil {
+		wrt := ng.learn
+		if kind == kindTail {
+			wrt = append(wrt[:len(wrt):len(wrt)], z1)
+		}
+		if ng.grads, err = G.Grad(ng.cost, wrt...); err != nil {
 			return nil, err
 		}
 		// Compile only what a step reads. G.Grad also builds gradients
@@ -115,6 +173,10 @@ func buildGraph(m *mlp, n int, train bool, ls lossSpec) (ng *netGraph, err error
 		// ng.grads, so no dual values are bound.
 		g = g.ExactSubgraphRoots(append(G.Nodes{ng.logp, ng.cost}, ng.grads...)...)
 		ng.g = g
+		if kind == kindTail {
+			ng.tail = newTailGrads(m, n, ng.grads[len(ng.learn)])
+			ng.grads = ng.grads[:len(ng.learn)]
+		}
 	}
 	ng.vm = G.NewTapeMachine(g, G.WithEngine(fastEngine{}))
 	ng.rw = newRewinder(ng.vm, g)

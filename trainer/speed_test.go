@@ -121,7 +121,11 @@ func TestRewindMatchesReset(t *testing.T) {
 					for _, gn := range tg.grads {
 						outs[i] = append(outs[i], valueData(t, gn))
 					}
-					if err := sgdUpdate(models[i].params, tg.grads, 0.5); err != nil {
+					gv, err := tg.gradValues(nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := sgdUpdate(models[i].params, gv, 0.5); err != nil {
 						t.Fatal(err)
 					}
 					for _, g := range gs {
@@ -353,12 +357,10 @@ func TestSGDUpdateMatchesVanillaSolver(t *testing.T) {
 		g2 := append([]float32(nil), g...)
 		wa := tensor.New(tensor.WithShape(size), tensor.WithBacking(append([]float32(nil), w...)))
 		wb := tensor.New(tensor.WithShape(size), tensor.WithBacking(append([]float32(nil), w...)))
-		gr := G.NewGraph()
-		gn := G.NewVector(gr, G.Float32, G.WithShape(size), G.WithValue(tensor.New(tensor.WithShape(size), tensor.WithBacking(g))))
-		if err := sgdUpdate([]*tensor.Dense{wa}, G.Nodes{gn}, 0.3); err != nil {
+		if err := sgdUpdate([]*tensor.Dense{wa}, []G.Value{tensor.New(tensor.WithShape(size), tensor.WithBacking(g))}, 0.3); err != nil {
 			t.Fatal(err)
 		}
-		vg := paramGrad{w: wb, g: G.NewVector(gr, G.Float32, G.WithShape(size), G.WithValue(tensor.New(tensor.WithShape(size), tensor.WithBacking(g2))))}
+		vg := paramGrad{w: wb, g: tensor.New(tensor.WithShape(size), tensor.WithBacking(g2))}
 		if err := G.NewVanillaSolver(G.WithLearnRate(0.3)).Step([]G.ValueGrad{vg}); err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +368,7 @@ func TestSGDUpdateMatchesVanillaSolver(t *testing.T) {
 			t.Fatalf("size %d: fused update differs from VanillaSolver", size)
 		}
 	}
-	if err := sgdUpdate([]*tensor.Dense{tensor.New(tensor.WithShape(2), tensor.Of(tensor.Float32))}, nil, 0.1); err == nil {
+	if err := sgdUpdate([]*tensor.Dense{tensor.New(tensor.WithShape(2), tensor.Of(tensor.Float32))}, []G.Value{nil}, 0.1); err == nil {
 		t.Error("sgdUpdate accepted a missing gradient")
 	}
 }

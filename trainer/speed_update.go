@@ -9,24 +9,24 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// paramGrad pairs a model parameter with the gradient node a training
-// graph computes for it, for Gorgonia's solvers. Training graphs do not
-// bind dual values: the solver reads the gradient straight from the node,
-// which saves accumulating every gradient into a second tensor each step.
+// paramGrad pairs a model parameter with its gradient from the last run of
+// a training graph, for Gorgonia's solvers. Training graphs do not bind
+// dual values: the solver reads the gradient computed by the graph, which
+// saves accumulating every gradient into a second tensor each step.
 type paramGrad struct {
 	w *tensor.Dense
-	g *G.Node
+	g G.Value
 }
 
 // Value returns the parameter tensor.
 func (p paramGrad) Value() G.Value { return p.w }
 
-// Grad returns the gradient computed by the last run of the graph.
+// Grad returns the gradient.
 func (p paramGrad) Grad() (G.Value, error) {
-	if v := p.g.Value(); v != nil {
-		return v, nil
+	if p.g == nil {
+		return nil, errors.New("trainer: gradient not computed")
 	}
-	return nil, errors.New("trainer: gradient not computed")
+	return p.g, nil
 }
 
 // sgdUpdate applies w -= lr*g to every parameter in one pass over each
@@ -34,13 +34,13 @@ func (p paramGrad) Grad() (G.Value, error) {
 // Gorgonia's VanillaSolver (g*(-lr) in float32, then added), so either can
 // step the same model. It does not clear the gradients: the next run of
 // the graph overwrites them.
-func sgdUpdate(params []*tensor.Dense, grads G.Nodes, lr float64) error {
+func sgdUpdate(params []*tensor.Dense, grads []G.Value, lr float64) error {
 	if len(params) != len(grads) {
 		return errors.New("trainer: parameters and gradients differ in number")
 	}
 	eta := float32(-lr)
 	for i, p := range params {
-		gv := grads[i].Value()
+		gv := grads[i]
 		if gv == nil {
 			return errors.New("trainer: gradient not computed")
 		}
@@ -118,11 +118,18 @@ func startPool() {
 // graph's last run: plain SGD (no momentum) with sgdUpdate, momentum and
 // Adam with Gorgonia's solvers.
 func (a *arm) applyGrads(tg *netGraph) error {
-	if a.opt.Optimizer != OptAdam && !(a.opt.Momentum > 0) { // newSolver's VanillaSolver case
-		return sgdUpdate(a.model.params, tg.grads, a.cfg.LR)
+	var err error
+	if a.gradBuf, err = tg.gradValues(a.gradBuf); err != nil {
+		return err
 	}
-	vg := make([]G.ValueGrad, len(tg.grads))
-	for i, g := range tg.grads {
+	if a.opt.Optimizer != OptAdam && !(a.opt.Momentum > 0) { // newSolver's VanillaSolver case
+		return sgdUpdate(a.model.params, a.gradBuf, a.cfg.LR)
+	}
+	if len(a.gradBuf) != len(a.model.params) {
+		return errors.New("trainer: parameters and gradients differ in number")
+	}
+	vg := make([]G.ValueGrad, len(a.gradBuf))
+	for i, g := range a.gradBuf {
 		vg[i] = paramGrad{w: a.model.params[i], g: g}
 	}
 	return a.solver.Step(vg)

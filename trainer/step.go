@@ -93,7 +93,13 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 			return nil, err
 		}
 	} else {
-		fg, err := a.forward(k)
+		var fg *netGraph
+		if a.cfg.Exec == ExecMask {
+			fg, err = a.forward(k)
+		} else {
+			fg, err = a.scoreGraph(k)
+			a.scored = fg
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -204,9 +210,12 @@ func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
 	}
 	n := len(a.selIdx)
 	size := bucket(n, a.cfg.Select.M, k)
-	tg, err := a.trainGraph(size)
+	tg, err := a.tailGraph(size)
 	if err != nil {
 		return nil, err
+	}
+	if a.scored == nil || a.scored.n != k {
+		return nil, fmt.Errorf("arms[%d]: two-pass step without its first pass", a.idx)
 	}
 	rows := a.selIdx
 	if size > n {
@@ -217,6 +226,10 @@ func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
 		}
 	}
 	fillRows(tg.x, b, rows)
+	w := len(tg.z1) / size
+	for r, i := range rows {
+		copy(tg.z1[r*w:(r+1)*w], a.scored.z1[i*w:(i+1)*w])
+	}
 	a.fillTargets(tg, b.labels, rows, size)
 	clear(tg.weight)
 	for j := range a.selIdx {

@@ -1,0 +1,160 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// TestTailGraphMatchesTrainGraph runs the two passes of a two-pass step
+// (score graph over k rows, tail graph over the selected rows' first-layer
+// pre-activations) and, on the same model, the full training graph over the
+// selected rows, and requires the same log-probabilities, cost and
+// gradients of every parameter, across activations, depths and losses.
+func TestTailGraphMatchesTrainGraph(t *testing.T) {
+	for _, tc := range []struct {
+		act    string
+		hidden []int
+		ls     lossSpec
+	}{
+		{ActReLU, []int{9}, lossSpec{}},
+		{ActTanh, []int{9}, lossSpec{}},
+		{ActReLU, nil, lossSpec{}},
+		{ActReLU, []int{9, 5}, lossSpec{}},
+		{ActTanh, []int{7, 6, 5}, lossSpec{gamma: 2, alpha: true}},
+		{ActReLU, []int{9}, lossSpec{gamma: 1.5}},
+	} {
+		t.Run(fmt.Sprintf("%s %v %+v", tc.act, tc.hidden, tc.ls), func(t *testing.T) {
+			const in, classes, k, n = 13, 4, 10, 4
+			rng := rand.New(rand.NewSource(int64(len(tc.hidden)) + 7))
+			m := newMLP(in, tc.hidden, classes, tc.act, rng)
+			for _, p := range m.params { // non-zero biases, so that db matters
+				d := p.Data().([]float32)
+				for i := range d {
+					d[i] += float32(rng.NormFloat64() * 0.1)
+				}
+			}
+			score, err := buildScore(m, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer score.close()
+			tail, err := buildTail(m, n, tc.ls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tail.close()
+			full, err := buildTrain(m, n, tc.ls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.close()
+			for step := 0; step < 3; step++ { // reruns reuse the registers
+				fillGraph(score, classes, rng)
+				if _, err := score.run(nil); err != nil {
+					t.Fatal(err)
+				}
+				rows := rng.Perm(k)[:n]
+				fillGraph(full, classes, rng)
+				w := len(tail.z1) / n
+				for r, i := range rows {
+					copy(full.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
+					copy(tail.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
+					copy(tail.z1[r*w:(r+1)*w], score.z1[i*w:(i+1)*w])
+				}
+				full.weight[0] = 0 // a padding row
+				copy(tail.onehot, full.onehot)
+				copy(tail.weight, full.weight)
+				copy(tail.alpha, full.alpha)
+				score.reset()
+				costF, err := full.run(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				costT, err := tail.run(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(costF-costT) > 1e-6*math.Max(1, math.Abs(costF)) {
+					t.Fatalf("step %d: cost %v, want %v", step, costT, costF)
+				}
+				if d := maxDiff(valueData(t, tail.logp), valueData(t, full.logp)); d > 1e-6 {
+					t.Fatalf("step %d: log-probabilities differ by %g", step, d)
+				}
+				gf, err := full.gradValues(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gt, err := tail.gradValues(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(gf) != len(m.params) || len(gt) != len(m.params) {
+					t.Fatalf("%d and %d gradients for %d parameters", len(gf), len(gt), len(m.params))
+				}
+				for j := range gf {
+					a, b := gf[j].Data().([]float32), gt[j].Data().([]float32)
+					if d := maxDiff(a, b); d > 1e-6 || len(a) != len(b) {
+						t.Fatalf("step %d: gradient of parameter %d differs by %g", step, j, d)
+					}
+					if j == 0 && maxAbs(a) == 0 {
+						t.Fatalf("step %d: first-layer gradient is zero", step)
+					}
+				}
+				full.reset()
+				tail.reset()
+			}
+		})
+	}
+}
+
+// maxAbs returns the largest absolute value in v.
+func maxAbs(v []float32) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, math.Abs(float64(x)))
+	}
+	return m
+}
+
+// TestScoreGraphKeepsPreActivations checks that the score graph's z1 is
+// x·W1 + b1 (not the activation written over it in place).
+func TestScoreGraphKeepsPreActivations(t *testing.T) {
+	for _, act := range []string{ActReLU, ActTanh} {
+		rng := rand.New(rand.NewSource(2))
+		m := newMLP(5, []int{6}, 3, act, rng)
+		b := m.params[1].Data().([]float32)
+		for i := range b {
+			b[i] = float32(i) - 2.5
+		}
+		g, err := buildScore(m, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fillGraph(g, 3, rng)
+		if _, err := g.run(nil); err != nil {
+			t.Fatal(err)
+		}
+		w := m.params[0].Data().([]float32)
+		negative := false
+		for r := 0; r < 4; r++ {
+			for j := 0; j < 6; j++ {
+				want := float64(b[j])
+				for i := 0; i < 5; i++ {
+					want += float64(g.x[r*5+i]) * float64(w[i*6+j])
+				}
+				got := float64(g.z1[r*6+j])
+				if math.Abs(got-want) > 1e-5 {
+					t.Fatalf("%s: z1[%d][%d] = %v, want %v", act, r, j, got, want)
+				}
+				negative = negative || want < -0.1
+			}
+		}
+		if !negative {
+			t.Fatalf("%s: no clearly negative pre-activation: the test cannot see an activation applied in place", act)
+		}
+		g.reset()
+		g.close()
+	}
+}
