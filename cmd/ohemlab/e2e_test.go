@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -15,11 +16,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -715,4 +718,312 @@ func TestE2EDocsABMNIST(t *testing.T) {
 	t.Logf("A/B: %s", eval[string](t, tb, `document.querySelector('#ab-ratio').textContent`))
 	tb.screenshot(t, "ab.png")
 	noConsoleErrors(t, tb)
+}
+
+// dialogs answers a tab's JavaScript dialogs (confirm, prompt) as a person
+// would: each dialog takes the next queued answer (none queued: dismiss),
+// and its message is kept.
+type dialogs struct {
+	mu      sync.Mutex
+	answers []page.HandleJavaScriptDialogParams
+	seen    []string
+}
+
+func e2eDialogs(tb *tab) *dialogs {
+	d := &dialogs{}
+	evs := chromedp.Events(tb.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range evs {
+			if err != nil {
+				return
+			}
+			d.mu.Lock()
+			d.seen = append(d.seen, string(ev.Type)+": "+ev.Message)
+			var ans page.HandleJavaScriptDialogParams
+			if len(d.answers) > 0 {
+				ans, d.answers = d.answers[0], d.answers[1:]
+			}
+			d.mu.Unlock()
+			chromedp.Call(tb.ctx, page.HandleJavaScriptDialog, ans)
+		}
+	}()
+	return d
+}
+
+// answer queues the reply to the next dialog.
+func (d *dialogs) answer(accept bool, text string) {
+	d.mu.Lock()
+	d.answers = append(d.answers, page.HandleJavaScriptDialogParams{Accept: accept, PromptText: text})
+	d.mu.Unlock()
+}
+
+// shown returns the messages of the dialogs shown so far.
+func (d *dialogs) shown() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.seen...)
+}
+
+// savedRun is a run as GET /api/runs and /api/runs/{id} describe it.
+type savedRun struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Dataset string `json:"dataset"`
+	Metrics []struct {
+		Arm int `json:"arm"`
+	} `json:"metrics"`
+	Evals []struct {
+		Arm int `json:"arm"`
+	} `json:"evals"`
+}
+
+// getJSONAt decodes GET base+path into v and returns the status code.
+func getJSONAt(t *testing.T, base, path string, v any) int {
+	t.Helper()
+	res, err := http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("GET %s: %v\n%s", path, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+func listRuns(t *testing.T, base string) []savedRun {
+	t.Helper()
+	var runs []savedRun
+	if code := getJSONAt(t, base, "api/runs", &runs); code != http.StatusOK {
+		t.Fatalf("GET /api/runs: status %d", code)
+	}
+	return runs
+}
+
+// TestE2ESavedRuns drives the saved-runs region: three runs recorded by
+// changing the dataset from the controls, two of them compared on one chart
+// (both runs' series, legend and colours), the ticks kept across a refresh
+// of the list, one renamed and one deleted from their buttons, the server's
+// list agreeing each time.
+func TestE2ESavedRuns(t *testing.T) {
+	start := time.Now()
+	browser := e2eChrome(t)
+	base := e2eServe(t, "--dataset", "moons", "--eval-every", "10", "--speed-cap", "150", "--store-dir", t.TempDir())
+	tb := e2eTab(t, browser, true)
+	dlg := e2eDialogs(tb)
+	tb.do(t, "open the dashboard", 30*time.Second,
+		chromedp.EmulateViewport(1600, 1000),
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.ID("runs")),
+	)
+	t.Logf("%v: page loaded", time.Since(start))
+
+	// Three runs: moons, then circle, then gauss (live), each dataset
+	// change from the controls restarting training and so saving the run
+	// before it.
+	tb.waitFor(t, "moons evaluations", `window.OHEM && OHEM.S.state && OHEM.S.state.dataset.name === 'moons' && OHEM.S.evals[0] && OHEM.S.evals[0].length >= 3`, 20*time.Second)
+	tb.setControl(t, "#ctl-dataset", "circle")
+	tb.waitFor(t, "circle evaluations", `OHEM.S.state.dataset.name === 'circle' && OHEM.S.state.config.data.name === 'circle' && OHEM.S.evals[0] && OHEM.S.evals[0].length >= 3 && OHEM.S.batch[0].step >= 150`, 20*time.Second)
+	tb.setControl(t, "#ctl-dataset", "gauss")
+	lastReset := time.Now()
+	tb.waitFor(t, "gauss training", `OHEM.S.state.dataset.name === 'gauss' && OHEM.S.batch[0] && OHEM.S.batch[0].step > 0`, 20*time.Second)
+	t.Logf("%v: three runs recorded", time.Since(start))
+
+	// The store writes about every second.
+	var runs []savedRun
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		runs = listRuns(t, base)
+		if len(runs) == 3 && runs[0].Status == "running" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(runs) != 3 {
+		t.Fatalf("GET /api/runs lists %d runs, want 3: %+v", len(runs), runs)
+	}
+	gauss, circle, moons := runs[0], runs[1], runs[2] // newest first
+	for _, c := range []struct {
+		r      savedRun
+		ds, st string
+	}{{moons, "moons", "finished"}, {circle, "circle", "finished"}, {gauss, "gauss", "running"}} {
+		if c.r.Dataset != c.ds || c.r.Status != c.st || !strings.HasPrefix(c.r.Name, c.ds+": topk") {
+			t.Errorf("run %d: dataset %q, status %q, name %q; want %s, %s, named after it", c.r.ID, c.r.Dataset, c.r.Status, c.r.Name, c.ds, c.st)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	row := func(id int64) string { return fmt.Sprintf(`#runs tr[data-run="%d"]`, id) }
+
+	// The list refreshes itself after a reset: the three runs, only the
+	// gauss one live (no delete).
+	tb.do(t, "scroll to the saved runs", 10*time.Second, chromedp.ScrollIntoView(chromedp.ID("runs")))
+	tb.waitFor(t, "the three runs listed", fmt.Sprintf(`document.querySelectorAll('#runs tr[data-run]').length === 3 && document.querySelector('%s.live') && !document.querySelector('%s.live')`,
+		row(gauss.ID), row(circle.ID)), 5*time.Second)
+	// Clicks need a list that htmx does not swap under them: let the
+	// refresh that follows the last reset (1.5 s) land.
+	tb.do(t, "let the list settle", 5*time.Second, chromedp.Sleep(time.Until(lastReset.Add(1800*time.Millisecond))))
+	tb.waitFor(t, "no refresh in flight", `!document.querySelector('#runs').classList.contains('htmx-request')`, 5*time.Second)
+	listed := eval[string](t, tb, `Array.from(document.querySelectorAll('#runs tr[data-run]')).map(r => r.dataset.run + '=' + r.querySelector('.run-name').firstChild.textContent.trim() + (r.querySelector('[data-run-action="delete"]') ? '' : ' (no delete)')).join('; ')`)
+	want := fmt.Sprintf("%d=%s (no delete); %d=%s; %d=%s", gauss.ID, gauss.Name, circle.ID, circle.Name, moons.ID, moons.Name)
+	if listed != want {
+		t.Errorf("the runs list shows\n%s\nwant\n%s", listed, want)
+	}
+
+	if w := eval[[2]int](t, tb, `[document.querySelector('#runs').scrollWidth, document.querySelector('#runs').clientWidth]`); w[0] > w[1] {
+		t.Errorf("the runs list is %d px wide in a %d px region: columns are cut off", w[0], w[1])
+	}
+	pick := func(id int64) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(fmt.Sprintf(`#runs input.run-pick[value="%d"]`, id)))
+	}
+	compare := chromedp.Click(chromedp.ID("btn-compare-runs"))
+	t.Run("compare needs two ticks", func(t *testing.T) {
+		tb.do(t, "tick one run and compare", 10*time.Second, pick(moons.ID), compare)
+		tb.waitFor(t, "the error", `document.querySelector('[data-err-for="runs"]').textContent === 'tick exactly two runs to compare (1 ticked)'`, 5*time.Second)
+		if eval[bool](t, tb, `!!OHEM.S.replay`) {
+			t.Error("a comparison opened with one run ticked")
+		}
+	})
+
+	t.Run("ticks survive a refresh of the list", func(t *testing.T) {
+		tb.do(t, "tick a second run", 10*time.Second, pick(circle.ID))
+		tb.do(t, "refresh the list", 5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#runs').dataset.old = '1'; htmx.trigger(document.body, 'ohem:runs')`))
+		tb.waitFor(t, "a fresh list", `document.querySelector('#runs') && !document.querySelector('#runs').dataset.old && document.querySelectorAll('#runs tr[data-run]').length === 3`, 5*time.Second)
+		got := eval[string](t, tb, `Array.from(document.querySelectorAll('#runs .run-pick:checked')).map(c => c.value).join(',')`)
+		if want := fmt.Sprintf("%d,%d", circle.ID, moons.ID); got != want {
+			t.Errorf("after the list's refresh the ticked runs are %q, want %q", got, want)
+		}
+	})
+
+	t.Run("compare two runs", func(t *testing.T) {
+		// tick exactly the two (whatever the refresh kept), then compare
+		tb.do(t, "tick two runs", 5*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('#runs .run-pick').forEach(c => { if (c.checked !== (c.value === '%d' || c.value === '%d')) c.click(); })`, moons.ID, circle.ID)))
+		tb.do(t, "compare", 10*time.Second, compare)
+		// The list's order (newest first) gives the arms: A circle, B moons.
+		pair := []savedRun{circle, moons}
+		var full [2]savedRun
+		for i, r := range pair {
+			if code := getJSONAt(t, base, fmt.Sprintf("api/runs/%d", r.ID), &full[i]); code != http.StatusOK {
+				t.Fatalf("GET /api/runs/%d: status %d", r.ID, code)
+			}
+			if len(full[i].Metrics) < 20 || len(full[i].Evals) < 2 {
+				t.Fatalf("run %d (%s) saved %d metric rows and %d evaluations, want a real run", r.ID, r.Dataset, len(full[i].Metrics), len(full[i].Evals))
+			}
+		}
+		// The series on screen are exactly the saved runs', one arm each.
+		tb.waitFor(t, "the comparison's series", fmt.Sprintf(`OHEM.S.replay && OHEM.S.replay.ids.join(',') === '%d,%d' && !document.querySelector('#replay-banner').hidden &&
+			OHEM.S.arms.length === 2 && OHEM.S.arms[0].step.length === %d && OHEM.S.arms[1].step.length === %d &&
+			OHEM.S.evals.length === 2 && OHEM.S.evals[0].length === %d && OHEM.S.evals[1].length === %d`,
+			circle.ID, moons.ID, len(full[0].Metrics), len(full[1].Metrics), len(full[0].Evals), len(full[1].Evals)), 10*time.Second)
+		if got, want := eval[string](t, tb, `document.querySelector('#replay-name').textContent`), fmt.Sprintf("#%d %s vs #%d %s", circle.ID, circle.Name, moons.ID, moons.Name); got != want {
+			t.Errorf("the replay banner names %q, want %q", got, want)
+		}
+		// Both runs are drawn, in the two arms' colours, and named in the
+		// legends.
+		// Both runs are drawn on both charts, in the two arms' colours.
+		const armInk = `(function(){
+			const n = (sel, r, g, b) => { const c = document.querySelector(sel); if (!c) return 0; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let k = 0;
+				for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]-r) < 16 && Math.abs(d[i+1]-g) < 16 && Math.abs(d[i+2]-b) < 16 && d[i+3] > 200) k++; return k; };
+			return ['#curves-acc canvas', '#curves-loss canvas'].map(s => [n(s, 37, 99, 235), n(s, 234, 88, 12)]);
+		})()`
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		chromedp.Run(ctx, chromedp.Poll[chromedp.Void](armInk+`.every((c, i) => c[0] >= [30, 10][i] && c[1] >= [30, 10][i])`, chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		px := eval[[2][2]int](t, tb, armInk)
+		t.Logf("arm-coloured pixels: accuracy chart %v, loss chart %v", px[0], px[1])
+		for i, chart := range []string{"accuracy", "loss"} {
+			for a, r := range pair {
+				// on the loss chart the runs' lines cross and hide each other
+				if least := []int{30, 10}[i]; px[i][a] < least {
+					t.Errorf("%s chart: %d pixels of arm %c's colour, want run #%d drawn", chart, px[i][a], 'A'+a, r.ID)
+				}
+			}
+		}
+		legend := eval[string](t, tb, `Array.from(document.querySelectorAll('#curves-acc .u-legend .u-series .u-label')).map(l => l.textContent).join(' | ')`)
+		for i, r := range pair {
+			if want := fmt.Sprintf("%c #%d topk test acc.", 'A'+i, r.ID); !strings.Contains(legend, want) {
+				t.Errorf("the accuracy legend %q does not name run #%d (%q)", legend, r.ID, want)
+			}
+		}
+		if n := eval[int](t, tb, `Array.from(document.querySelectorAll('#controls input, #controls select')).filter(e => !e.disabled).length`); n != 0 {
+			t.Errorf("%d controls are enabled while saved runs are compared", n)
+		}
+		tb.screenshot(t, "runs-compare.png")
+		f := eval[int](t, tb, `OHEM.S.frames`)
+		tb.do(t, "back to live", 10*time.Second, chromedp.Click(chromedp.ID("btn-live")))
+		tb.waitFor(t, "live again", fmt.Sprintf(`!OHEM.S.replay && OHEM.S.frames > %d + 3 && OHEM.S.arms.length === 1`, f), 15*time.Second)
+	})
+
+	t.Run("one run opened is named in the legends", func(t *testing.T) {
+		// The live view has one arm too: the legends must still change.
+		const legends = `['#curves-acc', '#noise-plot'].map(s => Array.from(document.querySelectorAll(s + ' .u-legend .u-series .u-label')).map(l => l.textContent).join(' | ')).join(' / ')`
+		tb.do(t, "open the moons run", 10*time.Second, chromedp.Click(chromedp.CSS(row(moons.ID)+` button[data-run-action="open"]`)))
+		want := fmt.Sprintf("A #%d topk test acc. / A #%d topk kept flipped (avg) | flipped in data", moons.ID, moons.ID)
+		tb.waitFor(t, "the run's series", fmt.Sprintf(`OHEM.S.replay && OHEM.S.replay.ids.join(',') === '%d' && OHEM.S.arms.length === 1 && OHEM.S.arms[0].step.length > 20`, moons.ID), 10*time.Second)
+		ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+		chromedp.Run(ctx, chromedp.Poll[chromedp.Void](legends+` === `+strconv.Quote(want), chromedp.WithPollingTimeout(3*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		if got := eval[string](t, tb, legends); got != want {
+			t.Errorf("with run #%d open the legends read %q, want %q", moons.ID, got, want)
+		}
+		tb.do(t, "back to live", 10*time.Second, chromedp.Click(chromedp.ID("btn-live")))
+		tb.waitFor(t, "live again, legends too", `!OHEM.S.replay && OHEM.S.arms.length === 1 && `+legends+` === 'A topk test acc. / A topk kept flipped (avg) | flipped in data'`, 15*time.Second)
+	})
+
+	t.Run("rename", func(t *testing.T) {
+		const name = "moons baseline – first try"
+		dlg.answer(true, name)
+		tb.do(t, "rename the moons run", 10*time.Second, chromedp.Click(chromedp.CSS(row(moons.ID)+` button[data-run-action="rename"]`)))
+		tb.waitFor(t, "the new name in the list", fmt.Sprintf(`(r => r && r.querySelector('.run-name').textContent.trim() === %q)(document.querySelector('%s'))`, name, row(moons.ID)), 10*time.Second)
+		if s := dlg.shown(); len(s) != 1 || !strings.HasPrefix(s[0], "prompt: ") || !strings.Contains(s[0], fmt.Sprintf("#%d", moons.ID)) {
+			t.Errorf("dialogs shown: %q, want one prompt naming run #%d", s, moons.ID)
+		}
+		got := map[int64]string{}
+		for _, r := range listRuns(t, base) {
+			got[r.ID] = r.Name
+		}
+		if got[moons.ID] != name || got[circle.ID] != circle.Name || got[gauss.ID] != gauss.Name {
+			t.Errorf("GET /api/runs names after the rename: %v, want %d renamed to %q and the others unchanged", got, moons.ID, name)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		del := chromedp.Click(chromedp.CSS(row(circle.ID) + ` button[data-run-action="delete"]`))
+		// Cancelling the confirmation keeps the run.
+		dlg.answer(false, "")
+		tb.do(t, "delete, then cancel", 10*time.Second, del, chromedp.Sleep(300*time.Millisecond))
+		if n := len(listRuns(t, base)); n != 3 {
+			t.Fatalf("after a cancelled delete the server lists %d runs, want 3", n)
+		}
+		dlg.answer(true, "")
+		tb.do(t, "delete, and confirm", 10*time.Second, del)
+		tb.waitFor(t, "the run gone from the list", fmt.Sprintf(`!document.querySelector('%s') && document.querySelector('#runs').dataset.count === '2' && document.querySelector('%s') && document.querySelector('%s')`,
+			row(circle.ID), row(moons.ID), row(gauss.ID)), 10*time.Second)
+		if s := dlg.shown(); len(s) != 3 || !strings.HasPrefix(s[2], "confirm: ") || !strings.Contains(s[2], fmt.Sprintf("#%d", circle.ID)) {
+			t.Errorf("dialogs shown: %q, want the last to confirm deleting run #%d", s, circle.ID)
+		}
+		var ids []string
+		for _, r := range listRuns(t, base) {
+			ids = append(ids, fmt.Sprintf("%d=%s", r.ID, r.Name))
+		}
+		if got, want := strings.Join(ids, "; "), fmt.Sprintf("%d=%s; %d=%s", gauss.ID, gauss.Name, moons.ID, "moons baseline – first try"); got != want {
+			t.Errorf("GET /api/runs after the delete: %s, want %s", got, want)
+		}
+		var gone savedRun
+		if code := getJSONAt(t, base, fmt.Sprintf("api/runs/%d", circle.ID), &gone); code != http.StatusNotFound {
+			t.Errorf("GET /api/runs/%d after its delete: status %d, want 404", circle.ID, code)
+		}
+		if msg := eval[string](t, tb, `document.querySelector('[data-err-for="runs"]').textContent`); msg != "" {
+			t.Errorf("the runs region shows the error %q", msg)
+		}
+	})
+
+	noConsoleErrors(t, tb)
+	t.Logf("%v: done", time.Since(start))
 }

@@ -333,7 +333,10 @@
       if (!nonEmpty) return [[]].concat(tables.map(() => []));
       return uPlot.join(tables);
     };
-    const key = S.xaxis + ":" + n + ":" + (document.body.classList.contains("large") ? "L" : "");
+    // The legends name the arms: new names (a saved run opened, a strategy
+    // changed) need a new plot.
+    const names = lossSeries.slice(1).map((x) => x.label).join("|");
+    const key = S.xaxis + ":" + n + ":" + (document.body.classList.contains("large") ? "L" : "") + ":" + names;
     ensurePlot("loss", elL, key, () => ({
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { distr: 3 } },
@@ -376,7 +379,7 @@
       data.push(data[0].map(() => frac));
     }
     series.push({ label: "flipped in data", stroke: C.flipped, width: 2, dash: [6, 4], value: (u, v) => (v === null ? "–" : O.pct(v)) });
-    ensurePlot("noise", el, "n" + n, () => ({
+    ensurePlot("noise", el, "n" + n + ":" + series.map((x) => x.label).join("|"), () => ({
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { range: (u, mn, mx) => [0, Math.max(0.05, mx * 1.1)] } },
       axes: [axis("step"), axis("share", { size: 50, values: (u, vals) => vals.map((v) => Math.round(100 * v) + "%") })],

@@ -1,5 +1,5 @@
 // OHEM Lab client: the hard-examples gallery and 2-D decision surface, the
-// data map, the A/B summary and the saved runs (open, compare, delete).
+// data map, the A/B summary and the saved runs (open, compare, rename, delete).
 "use strict";
 
 (function () {
@@ -453,7 +453,7 @@
     return s.strategy + (s.strategy === "all" ? "" : " M=" + s.m) + " lr=" + a.lr;
   }
 
-  // ---- saved runs: open read-only, compare, delete ----
+  // ---- saved runs: open read-only, compare, rename, delete ----
 
   // loadRunInto replaces the charts' series with a saved run's.
   function runSeries(run, armOffset) {
@@ -529,6 +529,13 @@
           return;
         }
         await openRuns(ids);
+      } else if (act === "rename") {
+        const name = window.prompt("New name for run #" + b.dataset.run + ":", b.dataset.name || "");
+        if (name === null) return;
+        const headers = { "Content-Type": "application/json" };
+        if (O.S.token) headers["X-Control-Token"] = O.S.token;
+        await O.getJSON("/api/runs/" + encodeURIComponent(b.dataset.run) + "/name", { method: "POST", headers, body: JSON.stringify({ name }) });
+        O.refreshFragment("runs");
       } else if (act === "delete") {
         if (!window.confirm("Delete run #" + b.dataset.run + "? This cannot be undone.")) return;
         const headers = O.S.token ? { "X-Control-Token": O.S.token } : {};
@@ -538,6 +545,16 @@
     } catch (e) {
       runErr(e.message);
     }
+  });
+
+  // The list is refreshed from the server (after a reset, every 15 s):
+  // the runs ticked for a comparison stay ticked.
+  let picked = [];
+  document.body.addEventListener("htmx:beforeSwap", (ev) => {
+    if (ev.detail && ev.detail.target && ev.detail.target.id === "runs") picked = $$(".run-pick:checked").map((c) => c.value);
+  });
+  document.body.addEventListener("htmx:afterSwap", (ev) => {
+    if (ev.detail && ev.detail.target && ev.detail.target.id === "runs") $$(".run-pick").forEach((c) => (c.checked = picked.includes(c.value)));
   });
 
   O.initViews = function () {
