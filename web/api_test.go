@@ -48,7 +48,7 @@ func TestHistoryEndpoint(t *testing.T) {
 	for i := int64(1); i <= 4; i++ {
 		e.s.Publish(batchEvent(0, i))
 	}
-	waitFor(t, "rows", func() bool { return e.s.hub.seq.Load() == 4 })
+	e.waitHistory(t, 4)
 	tests := []struct {
 		query string
 		code  int

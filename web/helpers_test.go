@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -181,6 +182,19 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitHistory waits until the hub has recorded the event numbered seq in
+// its history. hub.seq alone is not enough: the hub hands out a number
+// before it records the event.
+func (e *testEnv) waitHistory(t testing.TB, seq int64) {
+	t.Helper()
+	h := e.s.hub.hist
+	waitFor(t, fmt.Sprintf("history up to seq %d", seq), func() bool {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+		return h.last >= seq
+	})
 }
 
 func deadline() time.Time { return time.Now().Add(5 * time.Second) }

@@ -198,7 +198,7 @@ func TestHistoryResetOnConfigReset(t *testing.T) {
 		e.s.Publish(batchEvent(0, i))
 	}
 	e.s.Publish(&trainer.EvalEvent{Step: 5, TestAccuracy: 0.9, Surface: &trainer.Surface{W: 1, H: 1, Prob: []float32{0.5}}})
-	waitFor(t, "processed", func() bool { return e.s.hub.seq.Load() == 6 })
+	e.waitHistory(t, 6)
 	h := e.s.hub.hist.since(0)
 	if len(h.Rows) != 5 || len(h.Evals) != 1 {
 		t.Fatalf("history: %d rows, %d evals", len(h.Rows), len(h.Evals))
@@ -212,7 +212,7 @@ func TestHistoryResetOnConfigReset(t *testing.T) {
 	}
 	e.s.Publish(&trainer.ConfigEvent{Version: 2, Reset: true})
 	e.s.Publish(batchEvent(0, 1))
-	waitFor(t, "processed", func() bool { return e.s.hub.seq.Load() == 8 })
+	e.waitHistory(t, 8)
 	h = e.s.hub.hist.since(0)
 	if len(h.Rows) != 1 || len(h.Evals) != 0 || len(h.Configs) != 1 || h.RunStartSeq != 7 {
 		t.Errorf("after reset: %d rows, %d evals, %d configs, start %d", len(h.Rows), len(h.Evals), len(h.Configs), h.RunStartSeq)

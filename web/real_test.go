@@ -127,15 +127,22 @@ func TestRealTrainerOn2D(t *testing.T) {
 	step := after.Step
 	waitFor(t, "training continues", func() bool { return tr.State().Step > step })
 
-	// Rows in /api/history cover every step of arm 0 so far.
-	code, _, body := e.get(t, "/api/history?since=0")
-	if code != 200 {
-		t.Fatalf("history: %d", code)
-	}
+	// Rows in /api/history cover every step of arm 0 so far. The trainer
+	// counts a step before it publishes the step's events, and the hub
+	// records them on its own goroutine: wait until the history holds
+	// step, then look for holes below it.
 	steps := map[float64]bool{}
-	for _, r := range jsonBody(t, body)["rows"].([]any) {
-		steps[r.(map[string]any)["step"].(float64)] = true
-	}
+	waitFor(t, "history rows up to the current step", func() bool {
+		code, _, body := e.get(t, "/api/history?since=0")
+		if code != 200 {
+			t.Fatalf("history: %d", code)
+		}
+		clear(steps)
+		for _, r := range jsonBody(t, body)["rows"].([]any) {
+			steps[r.(map[string]any)["step"].(float64)] = true
+		}
+		return steps[float64(step)]
+	})
 	for s := 1.0; s <= float64(step); s++ {
 		if !steps[s] {
 			t.Errorf("history misses step %v", s)

@@ -122,7 +122,7 @@ func TestGapWhenRowsOverflow(t *testing.T) {
 	for i := int64(2); i <= maxRowsPerFrame+10; i++ {
 		e.s.Publish(batchEvent(0, i))
 	}
-	waitFor(t, "rows recorded", func() bool { return e.s.hub.seq.Load() >= maxRowsPerFrame+10 })
+	e.waitHistory(t, maxRowsPerFrame+10) // every row recorded
 	rows, gap := v.rowsFor(nil, e.s.hub.seq.Load())
 	if !gap || len(rows) != 0 {
 		t.Errorf("rowsFor over the cap: %d rows, gap %v; want 0 rows and a gap", len(rows), gap)

@@ -88,7 +88,7 @@ func TestSoak(t *testing.T) {
 			case tc.want == "" && err != nil:
 				t.Fatalf("run: %v\n%s\n%s", err, out.String(), errb.String())
 			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("run: %v, want %q", err, tc.want)
+				t.Fatalf("run: %v, want %q\n%s\n%s", err, tc.want, out.String(), errb.String())
 			}
 			var r churnReport
 			if err := json.Unmarshal(out.Bytes(), &r); err != nil {

@@ -266,7 +266,22 @@ func TestRowOutput(t *testing.T) {
 	// The fake server runs in this process, so its pid is ours.
 	args := []string{"--url", ts.URL, "--viewers", "4", "--silent", "0.25", "--baseline", "100ms", "--duration", "300ms", "--row",
 		"--server-pid", strconv.Itoa(os.Getpid())}
-	if err := run(context.Background(), args, &out, &errb); err != nil {
+	// Serving and reading 4 viewers for 300 ms may take less than the
+	// 10 ms tick of /proc's CPU time when the machine is busy: burn CPU
+	// in this process meanwhile so that both figures must move.
+	var stopBurn atomic.Bool
+	burnt := make(chan float64)
+	go func() {
+		x := 0.0
+		for !stopBurn.Load() {
+			x += 1e-9
+		}
+		burnt <- x
+	}()
+	err := run(context.Background(), args, &out, &errb)
+	stopBurn.Store(true)
+	<-burnt
+	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errb.String())
 	}
 	h, row := strings.Fields(hdr.String()), strings.Fields(out.String())
@@ -278,7 +293,8 @@ func TestRowOutput(t *testing.T) {
 		t.Errorf("row starts %q, want \"4 4 1 0 0\"", got)
 	}
 	if _, err := os.Stat("/proc/self/stat"); err == nil {
-		// This process serves and reads frames: both use some CPU.
+		// This process serves, reads frames and burns CPU: both figures
+		// are of this process and above 0.
 		if srv, tool := row[14], row[15]; srv == "0.00" || tool == "0.00" {
 			t.Errorf("server cores %s, tool cores %s during the load; want both above 0", srv, tool)
 		}

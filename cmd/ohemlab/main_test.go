@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -94,21 +97,27 @@ func TestMainSignals(t *testing.T) {
 				}
 				close(lines)
 			}()
-			listening := false
+			url := ""
 			timeout := time.After(60 * time.Second)
-			for !listening {
+			for url == "" {
 				select {
 				case l, ok := <-lines:
 					if !ok {
 						t.Fatalf("stdout closed before the listening line; stderr:\n%s", stderr.String())
 					}
-					listening = strings.HasPrefix(l, "OHEM Lab listening on http://127.0.0.1:")
+					if u, ok := strings.CutPrefix(l, "OHEM Lab listening on "); ok && strings.HasPrefix(u, "http://127.0.0.1:") {
+						url = u
+					}
 				case <-timeout:
 					cmd.Process.Kill()
 					t.Fatal("no listening line within 60 s")
 				}
 			}
-			time.Sleep(300 * time.Millisecond) // let it train a little
+			// Let it train a little: the run must exist before the signal.
+			if err := pollTrainingStarted(url, 60*time.Second); err != nil {
+				cmd.Process.Kill()
+				t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+			}
 			start := time.Now()
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
@@ -144,5 +153,27 @@ func TestMainSignals(t *testing.T) {
 				t.Errorf("saved runs after %v: %+v, %v; want one finished spiral run", sig, runs, err)
 			}
 		})
+	}
+}
+
+// pollTrainingStarted polls url's /api/state until training has taken a step.
+func pollTrainingStarted(url string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		var st struct {
+			Step int64 `json:"step"`
+		}
+		resp, err := http.Get(url + "api/state")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		if err == nil && st.Step > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("training did not advance within %v: step %d, %v", within, st.Step, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
