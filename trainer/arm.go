@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ohemlab/ohemlab/ohem"
 	G "gorgonia.org/gorgonia"
@@ -36,7 +37,8 @@ type arm struct {
 
 	// Progress.
 	steps, seen, backprop int64
-	wall                  float64 // training seconds
+	wall                  float64 // training seconds, without compiling graphs
+	compileSec            float64 // seconds spent compiling graphs
 	lossSum               float64 // batch losses since the last eval
 	lossN                 int
 	lastEval              *EvalEvent
@@ -96,30 +98,33 @@ func newSolver(mc ModelConfig, lr float64) G.Solver {
 
 // forward returns the forward graph of batch size n, building it once.
 func (a *arm) forward(n int) (*netGraph, error) {
-	return cachedGraph(a.fwd, n, func() (*netGraph, error) { return buildForward(a.model, n) })
+	return a.cachedGraph(a.fwd, n, func() (*netGraph, error) { return buildForward(a.model, n) })
 }
 
 // scoreGraph returns the first-pass graph of batch size n, building it once.
 func (a *arm) scoreGraph(n int) (*netGraph, error) {
-	return cachedGraph(a.score, n, func() (*netGraph, error) { return buildScore(a.model, n) })
+	return a.cachedGraph(a.score, n, func() (*netGraph, error) { return buildScore(a.model, n) })
 }
 
 // trainGraph returns the training graph of batch size n, building it once.
 func (a *arm) trainGraph(n int) (*netGraph, error) {
-	return cachedGraph(a.train, n, func() (*netGraph, error) { return buildTrain(a.model, n, a.ls) })
+	return a.cachedGraph(a.train, n, func() (*netGraph, error) { return buildTrain(a.model, n, a.ls) })
 }
 
 // tailGraph returns the second-pass graph of batch size n, building it once.
 func (a *arm) tailGraph(n int) (*netGraph, error) {
-	return cachedGraph(a.tails, n, func() (*netGraph, error) { return buildTail(a.model, n, a.ls) })
+	return a.cachedGraph(a.tails, n, func() (*netGraph, error) { return buildTail(a.model, n, a.ls) })
 }
 
 // cachedGraph returns cache[n], building and storing it first if needed.
-func cachedGraph(cache map[int]*netGraph, n int, build func() (*netGraph, error)) (*netGraph, error) {
+// Build time is added to a.compileSec.
+func (a *arm) cachedGraph(cache map[int]*netGraph, n int, build func() (*netGraph, error)) (*netGraph, error) {
 	if g, ok := cache[n]; ok {
 		return g, nil
 	}
+	start := time.Now()
 	g, err := build()
+	a.compileSec += time.Since(start).Seconds()
 	if err != nil {
 		return nil, err
 	}

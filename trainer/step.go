@@ -69,7 +69,7 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 			ev, err = nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("internal error (recovered): %v; parameters restored to step %d", r, a.goodStep)}
 		}
 	}()
-	start := time.Now()
+	start, compiled := time.Now(), a.compileSec
 	k := len(b.ids)
 	c := b.set.Classes
 	a.grow(k, c)
@@ -146,7 +146,9 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(start).Seconds()
+	// Compiling a graph (the first batch of a size, after a loss change)
+	// is not training time: steps/s stays the steady rate.
+	elapsed := max(0, time.Since(start).Seconds()-(a.compileSec-compiled))
 	a.steps = step
 	a.seen += int64(k)
 	a.backprop += int64(len(a.selIdx))
