@@ -42,28 +42,63 @@ func newTailGrads(m *mlp, n int, dz *G.Node) *tailGrads {
 	}
 }
 
-// compute sets dw and db from the last run's dL/dz1 and the rows x
-// (n x inputs) the z1 rows came from.
-func (t *tailGrads) compute(x []float32) error {
+// dz1 returns the last run's dL/dz1, checked against x (n x inputs).
+func (t *tailGrads) dz1(x []float32) ([]float32, error) {
 	v := t.dz.Value()
 	if v == nil {
-		return errors.New("trainer: gradient of the first layer's output not computed")
+		return nil, errors.New("trainer: gradient of the first layer's output not computed")
 	}
 	dz, ok := v.Data().([]float32)
 	if !ok || len(dz) != t.n*t.out || len(x) != t.n*t.in {
-		return errors.New("trainer: first-layer gradient has the wrong type or size")
+		return nil, errors.New("trainer: first-layer gradient has the wrong type or size")
+	}
+	return dz, nil
+}
+
+// compute sets dw and db from the last run's dL/dz1 and the rows x
+// (n x inputs) the z1 rows came from.
+func (t *tailGrads) compute(x []float32) error {
+	dz, err := t.dz1(x)
+	if err != nil {
+		return err
 	}
 	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, t.in, t.out, t.n,
 		1, x, t.in, dz, t.out, 0, t.dw.Data().([]float32), t.out)
+	colSum(t.db.Data().([]float32), dz, t.out)
+	return nil
+}
+
+// sgdStep applies plain SGD to the first layer without forming its
+// weight gradient: w -= lr·x_selᵀ·dL/dz1 is one product that adds into w
+// (beta 1), which saves writing the gradient and reading it back in a
+// separate update pass over the largest tensor of the model. The bias is
+// updated like sgdUpdate does. w and b are the first layer's parameters.
+func (t *tailGrads) sgdStep(x []float32, w, b *tensor.Dense, lr float64) error {
+	dz, err := t.dz1(x)
+	if err != nil {
+		return err
+	}
+	wd, bd := w.Data().([]float32), b.Data().([]float32)
+	if len(wd) != t.in*t.out || len(bd) != t.out {
+		return errors.New("trainer: first-layer parameters have the wrong size")
+	}
+	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, t.in, t.out, t.n,
+		float32(-lr), x, t.in, dz, t.out, 1, wd, t.out)
 	db := t.db.Data().([]float32)
-	copy(db, dz[:t.out])
-	for r := 1; r < t.n; r++ {
-		row := dz[r*t.out : (r+1)*t.out]
-		for j, g := range row {
-			db[j] += g
+	colSum(db, dz, t.out)
+	axpyRound(bd, db, float32(-lr))
+	return nil
+}
+
+// colSum sets dst[j] to the sum of column j of the rows of m (width
+// len(dst)), adding the rows in order as Gorgonia's sum over axis 0 does.
+func colSum(dst, m []float32, width int) {
+	copy(dst, m[:width])
+	for r := width; r < len(m); r += width {
+		for j, g := range m[r : r+width] {
+			dst[j] += g
 		}
 	}
-	return nil
 }
 
 // gradValues returns the gradient of every model parameter after a run of
@@ -77,6 +112,12 @@ func (ng *netGraph) gradValues(dst []G.Value) ([]G.Value, error) {
 		}
 		dst = append(dst, ng.tail.dw, ng.tail.db)
 	}
+	return ng.nodeGrads(dst)
+}
+
+// nodeGrads appends the values of the gradient nodes (every parameter's
+// but a tail graph's first layer) to dst.
+func (ng *netGraph) nodeGrads(dst []G.Value) ([]G.Value, error) {
 	for _, g := range ng.grads {
 		v := g.Value()
 		if v == nil {

@@ -158,3 +158,53 @@ func TestScoreGraphKeepsPreActivations(t *testing.T) {
 		g.close()
 	}
 }
+
+// TestTailSGDStepMatchesUpdate compares the fused first-layer SGD update
+// of a tail graph with forming the gradient and applying sgdUpdate.
+func TestTailSGDStepMatchesUpdate(t *testing.T) {
+	const in, classes, n = 11, 3, 5
+	rng := rand.New(rand.NewSource(4))
+	m := newMLP(in, []int{8}, classes, ActReLU, rng)
+	tail, err := buildTail(m, n, lossSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tail.close()
+	fillGraph(tail, classes, rng)
+	for i := range tail.z1 {
+		tail.z1[i] = float32(rng.NormFloat64())
+	}
+	if _, err := tail.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	viaGrads, fused := m.clone(), m.clone()
+	gv, err := tail.gradValues(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sgdUpdate(viaGrads.params, gv, 0.3); err != nil {
+		t.Fatal(err)
+	}
+	if err := tail.tail.sgdStep(tail.x, fused.params[0], fused.params[1], 0.3); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := tail.nodeGrads(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sgdUpdate(fused.params[2:], rest, 0.3); err != nil {
+		t.Fatal(err)
+	}
+	for j := range m.params {
+		a, b := viaGrads.params[j].Data().([]float32), fused.params[j].Data().([]float32)
+		if d := maxDiff(a, b); d > 1e-6 {
+			t.Fatalf("parameter %d differs by %g", j, d)
+		}
+		if maxDiff(a, m.params[j].Data().([]float32)) == 0 {
+			t.Fatalf("parameter %d did not move", j)
+		}
+	}
+	if err := tail.tail.sgdStep(tail.x[1:], fused.params[0], fused.params[1], 0.3); err == nil {
+		t.Error("sgdStep accepted rows of the wrong size")
+	}
+}

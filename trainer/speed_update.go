@@ -119,10 +119,20 @@ func startPool() {
 // Adam with Gorgonia's solvers.
 func (a *arm) applyGrads(tg *netGraph) error {
 	var err error
+	plainSGD := a.opt.Optimizer != OptAdam && !(a.opt.Momentum > 0) // newSolver's VanillaSolver case
+	if plainSGD && tg.tail != nil {
+		if err = tg.tail.sgdStep(tg.x, a.model.params[0], a.model.params[1], a.cfg.LR); err != nil {
+			return err
+		}
+		if a.gradBuf, err = tg.nodeGrads(a.gradBuf[:0]); err != nil {
+			return err
+		}
+		return sgdUpdate(a.model.params[2:], a.gradBuf, a.cfg.LR)
+	}
 	if a.gradBuf, err = tg.gradValues(a.gradBuf); err != nil {
 		return err
 	}
-	if a.opt.Optimizer != OptAdam && !(a.opt.Momentum > 0) { // newSolver's VanillaSolver case
+	if plainSGD {
 		return sgdUpdate(a.model.params, a.gradBuf, a.cfg.LR)
 	}
 	if len(a.gradBuf) != len(a.model.params) {
