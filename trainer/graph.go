@@ -49,11 +49,16 @@ const (
 	// kindScore is kindForward that also keeps the first layer's
 	// pre-activations, for a tail graph.
 	kindScore
-	// kindTrain adds the weighted loss and the parameter gradients.
+	// kindTrain adds the weighted loss and the parameter gradients;
+	// Gorgonia differentiates down to the first layer's pre-activations
+	// and tailGrads does the first layer.
 	kindTrain
 	// kindTail is kindTrain starting from given first-layer
 	// pre-activations (see tailGrads).
 	kindTail
+	// kindTrainFull is kindTrain with every gradient from Gorgonia: the
+	// reference the tests hold the others to.
+	kindTrainFull
 )
 
 // buildForward compiles a forward-only graph of batch size n over m.
@@ -107,7 +112,7 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 			ng, err = nil, fmt.Errorf("trainer: building a graph of size %d: %v", n, r)
 		}
 	}()
-	train := kind == kindTrain || kind == kindTail
+	train := kind == kindTrain || kind == kindTail || kind == kindTrainFull
 	g := G.NewGraph()
 	ng = &netGraph{n: n, train: train, g: g}
 	first := 0 // the first layer computed by the graph
@@ -127,7 +132,7 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 		}
 		ng.learn = append(ng.learn, G.NewMatrix(g, G.Float32, G.WithShape(p.Shape()...), G.WithName(name), G.WithValue(p)))
 	}
-	z1 := h
+	z1 := h // the node whose gradient is dL/dz1 (tail and train graphs)
 	for l := first; l < m.layers(); l++ {
 		if l > 0 {
 			if m.act == ActTanh {
@@ -145,6 +150,16 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 		if h, err = G.BroadcastAdd(h, ng.learn[2*(l-first)+1], nil, []byte{0}); err != nil {
 			return nil, err
 		}
+		if l == 0 && kind == kindTrain {
+			// Gorgonia differentiates only with respect to inputs: add an
+			// input that stays zero, whose gradient is dL/dz1.
+			var zero *G.Node
+			zero, _ = input(g, "z1zero", n, m.dims[1])
+			if h, err = G.Add(h, zero); err != nil {
+				return nil, err
+			}
+			z1 = zero
+		}
 		if l == 0 && kind == kindScore {
 			// Copy the pre-activations out during the run: the register
 			// may be overwritten in place by the activation.
@@ -161,8 +176,11 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 			return nil, err
 		}
 		wrt := ng.learn
-		if kind == kindTail {
+		switch kind {
+		case kindTail:
 			wrt = append(wrt[:len(wrt):len(wrt)], z1)
+		case kindTrain:
+			wrt = append(ng.learn[2:len(ng.learn):len(ng.learn)], z1)
 		}
 		if ng.grads, err = G.Grad(ng.cost, wrt...); err != nil {
 			return nil, err
@@ -173,9 +191,9 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 		// ng.grads, so no dual values are bound.
 		g = g.ExactSubgraphRoots(append(G.Nodes{ng.logp, ng.cost}, ng.grads...)...)
 		ng.g = g
-		if kind == kindTail {
-			ng.tail = newTailGrads(m, n, ng.grads[len(ng.learn)])
-			ng.grads = ng.grads[:len(ng.learn)]
+		if kind != kindTrainFull {
+			ng.tail = newTailGrads(m, n, ng.grads[len(wrt)-1])
+			ng.grads = ng.grads[:len(wrt)-1]
 		}
 	}
 	ng.vm = G.NewTapeMachine(g, G.WithEngine(fastEngine{}))

@@ -13,19 +13,38 @@ import (
 // selected rows, and requires the same log-probabilities, cost and
 // gradients of every parameter, across activations, depths and losses.
 func TestTailGraphMatchesTrainGraph(t *testing.T) {
-	for _, tc := range []struct {
+	type testCase struct {
 		act    string
 		hidden []int
 		ls     lossSpec
-	}{
+	}
+	cases := []testCase{
 		{ActReLU, []int{9}, lossSpec{}},
 		{ActTanh, []int{9}, lossSpec{}},
 		{ActReLU, nil, lossSpec{}},
 		{ActReLU, []int{9, 5}, lossSpec{}},
 		{ActTanh, []int{7, 6, 5}, lossSpec{gamma: 2, alpha: true}},
 		{ActReLU, []int{9}, lossSpec{gamma: 1.5}},
-	} {
-		t.Run(fmt.Sprintf("%s %v %+v", tc.act, tc.hidden, tc.ls), func(t *testing.T) {
+	}
+	// The references: Gorgonia's own gradients of every parameter, and the
+	// training graph (which leaves the first layer to tailGrads too).
+	for _, ref := range []graphKind{kindTrainFull, kindTrain} {
+		for _, tc := range cases {
+			testTailAgainst(t, ref, tc.act, tc.hidden, tc.ls)
+		}
+	}
+}
+
+// testTailAgainst runs one case of TestTailGraphMatchesTrainGraph with the
+// training graph of kind ref as the reference.
+func testTailAgainst(t *testing.T, ref graphKind, act string, hidden []int, ls lossSpec) {
+	tc := struct {
+		act    string
+		hidden []int
+		ls     lossSpec
+	}{act, hidden, ls}
+	{
+		t.Run(fmt.Sprintf("ref %d %s %v %+v", ref, tc.act, tc.hidden, tc.ls), func(t *testing.T) {
 			const in, classes, k, n = 13, 4, 10, 4
 			rng := rand.New(rand.NewSource(int64(len(tc.hidden)) + 7))
 			m := newMLP(in, tc.hidden, classes, tc.act, rng)
@@ -45,7 +64,7 @@ func TestTailGraphMatchesTrainGraph(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tail.close()
-			full, err := buildTrain(m, n, tc.ls)
+			full, err := buildGraph(m, n, ref, tc.ls)
 			if err != nil {
 				t.Fatal(err)
 			}

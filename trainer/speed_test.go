@@ -196,20 +196,25 @@ func TestRewindDropsArguments(t *testing.T) {
 func TestTrainGraphPruned(t *testing.T) {
 	for _, hidden := range [][]int{{16}, {16, 8}} {
 		m := newMLP(20, hidden, 3, ActReLU, rand.New(rand.NewSource(1)))
-		tg, err := buildTrain(m, 9, lossSpec{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		matmuls := 0
-		for _, nd := range tg.g.AllNodes() {
-			if op := nd.Op(); op != nil && strings.Contains(op.String(), "×") {
-				matmuls++
-			}
-		}
-		tg.close()
 		layers := len(hidden) + 1
-		if want := 3*layers - 1; matmuls != want {
-			t.Errorf("hidden %v: %d matrix products compiled, want %d", hidden, matmuls, want)
+		// Forward products, the weight gradients and the gradients of the
+		// hidden inputs; not the gradient of x. A training graph leaves
+		// the first layer's weight gradient to tailGrads.
+		for kind, want := range map[graphKind]int{kindTrainFull: 3*layers - 1, kindTrain: 3*layers - 2} {
+			tg, err := buildGraph(m, 9, kind, lossSpec{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			matmuls := 0
+			for _, nd := range tg.g.AllNodes() {
+				if op := nd.Op(); op != nil && strings.Contains(op.String(), "×") {
+					matmuls++
+				}
+			}
+			tg.close()
+			if matmuls != want {
+				t.Errorf("hidden %v, kind %d: %d matrix products compiled, want %d", hidden, kind, matmuls, want)
+			}
 		}
 	}
 }
@@ -390,9 +395,10 @@ func TestParallelChunks(t *testing.T) {
 	}
 }
 
-// TestApplyGradsMatchesDualValues steps momentum and Adam through
-// applyGrads and, on a twin model, through Gorgonia's usual path (dual
-// values bound by the machine), and requires identical parameters.
+// TestApplyGradsMatchesDualValues steps SGD, momentum and Adam through
+// applyGrads and, on a twin model, through Gorgonia's usual path (a graph
+// with every gradient, dual values bound by the machine), and requires the
+// same parameters.
 func TestApplyGradsMatchesDualValues(t *testing.T) {
 	for _, mc := range []ModelConfig{{Optimizer: OptSGD}, {Optimizer: OptSGD, Momentum: 0.9}, {Optimizer: OptAdam}} {
 		t.Run(fmt.Sprintf("%s momentum %g", mc.Optimizer, mc.Momentum), func(t *testing.T) {
@@ -405,7 +411,7 @@ func TestApplyGradsMatchesDualValues(t *testing.T) {
 			}
 			defer tgA.close()
 			twin := init.clone()
-			tgB, err := buildTrain(twin, 6, lossSpec{})
+			tgB, err := buildGraph(twin, 6, kindTrainFull, lossSpec{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -431,9 +437,12 @@ func TestApplyGradsMatchesDualValues(t *testing.T) {
 				}
 				vmB.Reset()
 			}
+			// The first layer's gradient is a product of our own (the
+			// training graph stops at its pre-activations), so its last
+			// bits may differ from Gorgonia's; every other one is Gorgonia's.
 			for j, p := range a.model.params {
-				if !sameBits(p.Data().([]float32), twin.params[j].Data().([]float32)) {
-					t.Fatalf("parameter %d differs", j)
+				if d := maxDiff(p.Data().([]float32), twin.params[j].Data().([]float32)); d > 1e-6 {
+					t.Fatalf("parameter %d differs by %g", j, d)
 				}
 			}
 			if sameBits(a.model.params[0].Data().([]float32), init.params[0].Data().([]float32)) {
