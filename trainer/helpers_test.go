@@ -118,10 +118,29 @@ func run(t testing.TB, cfg Config, steps int64) (*Trainer, *recorder) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
+	// A run that diverges or fails a step pauses and waits for a user:
+	// fail the test with the reason instead of waiting for its timeout.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tr, rec
+		case <-tick.C:
+			if st := tr.State(); st.Status == StateDiverged {
+				cancel()
+				<-done
+				t.Fatalf("training stopped at step %d: %s", st.Step, st.Reason)
+			}
+		}
 	}
-	return tr, rec
 }
 
 // start runs a trainer in the background; stop cancels it and waits.
