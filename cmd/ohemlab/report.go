@@ -212,7 +212,7 @@ func writeSummary(w io.Writer, r trainReport) error {
 	if t.Ratio != nil && len(r.Arms) == 2 {
 		fmt.Fprintf(&b, "; %s needs %.2fx the backprop of %s", r.Arms[0].Name, float64(*t.Ratio), r.Arms[1].Name)
 	}
-	b.WriteString("\nsteps/s counts training steps only (no data loading, no evaluation)\n")
+	b.WriteString("\nsteps/s counts training steps only (no data loading, evaluation or graph compilation)\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
