@@ -13,12 +13,7 @@ import (
 // selected rows, and requires the same log-probabilities, cost and
 // gradients of every parameter, across activations, depths and losses.
 func TestTailGraphMatchesTrainGraph(t *testing.T) {
-	type testCase struct {
-		act    string
-		hidden []int
-		ls     lossSpec
-	}
-	cases := []testCase{
+	cases := []tailCase{
 		{ActReLU, []int{9}, lossSpec{}},
 		{ActTanh, []int{9}, lossSpec{}},
 		{ActReLU, nil, lossSpec{}},
@@ -30,102 +25,102 @@ func TestTailGraphMatchesTrainGraph(t *testing.T) {
 	// training graph (which leaves the first layer to tailGrads too).
 	for _, ref := range []graphKind{kindTrainFull, kindTrain} {
 		for _, tc := range cases {
-			testTailAgainst(t, ref, tc.act, tc.hidden, tc.ls)
+			testTailAgainst(t, ref, tc)
 		}
 	}
 }
 
+// tailCase is a model and loss of TestTailGraphMatchesTrainGraph.
+type tailCase struct {
+	act    string
+	hidden []int
+	ls     lossSpec
+}
+
 // testTailAgainst runs one case of TestTailGraphMatchesTrainGraph with the
 // training graph of kind ref as the reference.
-func testTailAgainst(t *testing.T, ref graphKind, act string, hidden []int, ls lossSpec) {
-	tc := struct {
-		act    string
-		hidden []int
-		ls     lossSpec
-	}{act, hidden, ls}
-	{
-		t.Run(fmt.Sprintf("ref %d %s %v %+v", ref, tc.act, tc.hidden, tc.ls), func(t *testing.T) {
-			const in, classes, k, n = 13, 4, 10, 4
-			rng := rand.New(rand.NewSource(int64(len(tc.hidden)) + 7))
-			m := newMLP(in, tc.hidden, classes, tc.act, rng)
-			for _, p := range m.params { // non-zero biases, so that db matters
-				d := p.Data().([]float32)
-				for i := range d {
-					d[i] += float32(rng.NormFloat64() * 0.1)
-				}
+func testTailAgainst(t *testing.T, ref graphKind, tc tailCase) {
+	t.Run(fmt.Sprintf("ref %d %s %v %+v", ref, tc.act, tc.hidden, tc.ls), func(t *testing.T) {
+		const in, classes, k, n = 13, 4, 10, 4
+		rng := rand.New(rand.NewSource(int64(len(tc.hidden)) + 7))
+		m := newMLP(in, tc.hidden, classes, tc.act, rng)
+		for _, p := range m.params { // non-zero biases, so that db matters
+			d := p.Data().([]float32)
+			for i := range d {
+				d[i] += float32(rng.NormFloat64() * 0.1)
 			}
-			score, err := buildScore(m, k)
+		}
+		score, err := buildScore(m, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer score.close()
+		tail, err := buildTail(m, n, tc.ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tail.close()
+		full, err := buildGraph(m, n, ref, tc.ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.close()
+		for step := 0; step < 3; step++ { // reruns reuse the registers
+			fillGraph(score, classes, rng)
+			if _, err := score.run(nil); err != nil {
+				t.Fatal(err)
+			}
+			rows := rng.Perm(k)[:n]
+			fillGraph(full, classes, rng)
+			w := len(tail.z1) / n
+			for r, i := range rows {
+				copy(full.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
+				copy(tail.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
+				copy(tail.z1[r*w:(r+1)*w], score.z1[i*w:(i+1)*w])
+			}
+			full.weight[0] = 0 // a padding row
+			copy(tail.onehot, full.onehot)
+			copy(tail.weight, full.weight)
+			copy(tail.alpha, full.alpha)
+			score.reset()
+			costF, err := full.run(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer score.close()
-			tail, err := buildTail(m, n, tc.ls)
+			costT, err := tail.run(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer tail.close()
-			full, err := buildGraph(m, n, ref, tc.ls)
+			if math.Abs(costF-costT) > 1e-6*math.Max(1, math.Abs(costF)) {
+				t.Fatalf("step %d: cost %v, want %v", step, costT, costF)
+			}
+			if d := maxDiff(valueData(t, tail.logp), valueData(t, full.logp)); d > 1e-6 {
+				t.Fatalf("step %d: log-probabilities differ by %g", step, d)
+			}
+			gf, err := full.gradValues(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer full.close()
-			for step := 0; step < 3; step++ { // reruns reuse the registers
-				fillGraph(score, classes, rng)
-				if _, err := score.run(nil); err != nil {
-					t.Fatal(err)
-				}
-				rows := rng.Perm(k)[:n]
-				fillGraph(full, classes, rng)
-				w := len(tail.z1) / n
-				for r, i := range rows {
-					copy(full.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
-					copy(tail.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
-					copy(tail.z1[r*w:(r+1)*w], score.z1[i*w:(i+1)*w])
-				}
-				full.weight[0] = 0 // a padding row
-				copy(tail.onehot, full.onehot)
-				copy(tail.weight, full.weight)
-				copy(tail.alpha, full.alpha)
-				score.reset()
-				costF, err := full.run(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				costT, err := tail.run(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if math.Abs(costF-costT) > 1e-6*math.Max(1, math.Abs(costF)) {
-					t.Fatalf("step %d: cost %v, want %v", step, costT, costF)
-				}
-				if d := maxDiff(valueData(t, tail.logp), valueData(t, full.logp)); d > 1e-6 {
-					t.Fatalf("step %d: log-probabilities differ by %g", step, d)
-				}
-				gf, err := full.gradValues(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gt, err := tail.gradValues(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(gf) != len(m.params) || len(gt) != len(m.params) {
-					t.Fatalf("%d and %d gradients for %d parameters", len(gf), len(gt), len(m.params))
-				}
-				for j := range gf {
-					a, b := gf[j].Data().([]float32), gt[j].Data().([]float32)
-					if d := maxDiff(a, b); d > 1e-6 || len(a) != len(b) {
-						t.Fatalf("step %d: gradient of parameter %d differs by %g", step, j, d)
-					}
-					if j == 0 && maxAbs(a) == 0 {
-						t.Fatalf("step %d: first-layer gradient is zero", step)
-					}
-				}
-				full.reset()
-				tail.reset()
+			gt, err := tail.gradValues(nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			if len(gf) != len(m.params) || len(gt) != len(m.params) {
+				t.Fatalf("%d and %d gradients for %d parameters", len(gf), len(gt), len(m.params))
+			}
+			for j := range gf {
+				a, b := gf[j].Data().([]float32), gt[j].Data().([]float32)
+				if d := maxDiff(a, b); d > 1e-6 || len(a) != len(b) {
+					t.Fatalf("step %d: gradient of parameter %d differs by %g", step, j, d)
+				}
+				if j == 0 && maxAbs(a) == 0 {
+					t.Fatalf("step %d: first-layer gradient is zero", step)
+				}
+			}
+			full.reset()
+			tail.reset()
+		}
+	})
 }
 
 // maxAbs returns the largest absolute value in v.
