@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
@@ -117,7 +118,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch {
 	case last.State == trainer.StateDiverged:
-		return fmt.Errorf("training diverged: %s", last.Reason)
+		// The trainer's advice is the dashboard's (resume, reset); here
+		// the way on is another run.
+		reason, _ := strings.CutSuffix(last.Reason, ": lower the learning rate and resume, or reset")
+		return fmt.Errorf("training diverged: %s; try a lower --lr", reason)
 	case runErr != nil:
 		return fmt.Errorf("training stopped: %w", runErr)
 	case rep.Steps < tf.steps && st.Reason != "":

@@ -172,6 +172,9 @@ func TestTrainDiverges(t *testing.T) {
 	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "diverged") {
 		t.Fatalf("run(%q) = %v, want an exit-1 error saying it diverged", args, err)
 	}
+	if msg := err.Error(); !strings.Contains(msg, "lr 50") || !strings.HasSuffix(msg, "try a lower --lr") || strings.Contains(msg, "resume") {
+		t.Errorf("error %q: want the learning rate and command-line advice, not the dashboard's", msg)
+	}
 	var r map[string]any
 	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
 		t.Fatalf("no JSON report: %v\n%s", err, out.String())
