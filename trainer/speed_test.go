@@ -429,6 +429,7 @@ func TestApplyGradsMatchesDualValues(t *testing.T) {
 					t.Fatal(err)
 				}
 				tgA.reset()
+				tgB.foldTarget() // run does this; the test drives the machine itself
 				if err := vmB.RunAll(); err != nil {
 					t.Fatal(err)
 				}
