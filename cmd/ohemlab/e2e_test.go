@@ -317,6 +317,9 @@ func (tb *tab) screenshot(t *testing.T, name string) {
 	chromedp.Run(wctx, chromedp.Poll[chromedp.Void](`Array.from(document.images).every(i => i.complete)`,
 		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	wcancel()
+	// A full-page capture draws the sticky header where the page is
+	// scrolled to: scroll to the top first.
+	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -954,10 +957,22 @@ func TestE2ESavedRuns(t *testing.T) {
 		if n := eval[int](t, tb, `Array.from(document.querySelectorAll('#controls input, #controls select')).filter(e => !e.disabled).length`); n != 0 {
 			t.Errorf("%d controls are enabled while saved runs are compared", n)
 		}
+		// The single-batch panels say that saved runs do not keep batches,
+		// instead of showing the live run's last batch or waiting for one.
+		const batchPanels = `[document.querySelector('#hist-caption').textContent, document.querySelector('#examples-caption').textContent, document.querySelector('#kept-count').textContent].join(' | ')`
+		if got, want := eval[string](t, tb, batchPanels), "single batches are not saved | single batches are not saved | –"; got != want {
+			t.Errorf("batch panels of a saved-run comparison read %q, want %q", got, want)
+		}
+		// The live run's per-example panels are not shown as the saved runs'.
+		const perExample = `['#datamap', '#hardest'].map(s => { const p = document.querySelector(s); const body = Array.from(p.children).filter(c => c.tagName !== 'H2'); return body.every(c => getComputedStyle(c).visibility === 'hidden') && getComputedStyle(p, '::after').content.includes('not per-example statistics'); })`
+		if got := eval[[]bool](t, tb, perExample); len(got) != 2 || !got[0] || !got[1] {
+			t.Errorf("data map and hardest-so-far panels during a comparison: hidden with a note = %v, want [true true]", got)
+		}
 		tb.screenshot(t, "runs-compare.png")
 		f := eval[int](t, tb, `OHEM.S.frames`)
 		tb.do(t, "back to live", 10*time.Second, chromedp.Click(chromedp.ID("btn-live")))
 		tb.waitFor(t, "live again", fmt.Sprintf(`!OHEM.S.replay && OHEM.S.frames > %d + 3 && OHEM.S.arms.length === 1`, f), 15*time.Second)
+		tb.waitFor(t, "the batch panels live again", `document.querySelector('#hist-caption').textContent.startsWith('arm A · step ')`, 10*time.Second)
 	})
 
 	t.Run("one run opened is named in the legends", func(t *testing.T) {

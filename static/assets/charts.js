@@ -18,7 +18,7 @@
     const { ctx, w, h } = O.fitCanvas(cv);
     const b = O.S.batch[0];
     if (!b || !b.losses || !b.losses.length) {
-      emptyText(ctx, w, h, "waiting for the first batch…");
+      emptyText(ctx, w, h, O.S.replay ? "saved runs keep curves, not single batches" : "waiting for the first batch…");
       return;
     }
     const losses = b.losses;

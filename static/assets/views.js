@@ -88,7 +88,7 @@
       t.querySelector(".t-loss").textContent = shortLoss(e.loss);
     });
     gal.dataset.count = String(shown.length);
-    O.setText("#examples-caption", b ? shown.length + " of " + ex.length + " kept · label→prediction, loss" + (ex.length > shown.length ? " (hardest first)" : "") : "kept in the last batch");
+    O.setText("#examples-caption", b ? shown.length + " of " + ex.length + " kept · label→prediction, loss" + (ex.length > shown.length ? " (hardest first)" : "") : O.S.replay ? "single batches are not saved" : "kept in the last batch");
   };
 
   // shortLoss formats a loss in at most four characters for a tile.
@@ -142,7 +142,7 @@
     ctx.strokeRect(ox + 0.5, oy + 0.5, side - 1, side - 1);
     const b = O.S.batch[0];
     if (!b || !b.xy) {
-      O.emptyText(ctx, w, h, "waiting for the first batch…");
+      O.emptyText(ctx, w, h, O.S.replay ? "saved runs keep curves, not single batches" : "waiting for the first batch…");
       return;
     }
     const kept = new Map();
@@ -485,6 +485,14 @@
     ban.hidden = false;
     O.setText("#replay-name", runs.map((r) => "#" + r.id + " " + r.name).join(" vs "));
     $$("#controls input, #controls select, #controls button, #controls fieldset").forEach((el) => (el.disabled = true));
+    // Saved runs keep curves and summaries, not single batches: say so
+    // where the live batch was.
+    O.setText("#hist-caption", "single batches are not saved");
+    O.setText("#examples-caption", "single batches are not saved");
+    O.setText("#kept-share", "–");
+    O.setText("#kept-count", "–");
+    $("#gallery").replaceChildren();
+    $("#gallery").dataset.count = "0";
     O.markDirty("all");
   }
 
@@ -495,6 +503,8 @@
     S.state = S.liveState || S.state;
     document.body.classList.remove("replay");
     $("#replay-banner").hidden = true;
+    O.setText("#hist-caption", "waiting for the first batch…");
+    O.setText("#examples-caption", "kept in the last batch");
     const u = new URL(location.href);
     u.searchParams.delete("run");
     history.replaceState(null, "", u.pathname + (u.search ? u.search : ""));
