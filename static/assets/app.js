@@ -300,8 +300,8 @@
       S.runStartSeq = m.seq || 0;
       refreshFragment("controls");
       refreshFragment("hardest");
-      // The run store writes about every second: list the saved run after.
-      setTimeout(() => refreshFragment("runs"), 1500);
+      // The run store writes a new run as soon as it sees the reset.
+      setTimeout(() => refreshFragment("runs"), 300);
       // The dataset (and its generation) may have changed: refetch state.
       O.getJSON("/api/state").then((st) => {
         S.state = st;

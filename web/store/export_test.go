@@ -20,7 +20,11 @@ func goldenRun(t *testing.T, s *Store) int64 {
 	t.Helper()
 	rec := s.NewRecorder(RecorderOptions{Now: fixedClock()})
 	cfg := testConfig(5)
-	publishRun(rec, 1, cfg, 3, 2)
+	// The reset is written at once: wait for it, so that the clock is read
+	// the same number of times on every run.
+	rec.Publish(resetEvent(cfg))
+	waitRuns(t, s, 1)
+	publishSteps(rec, 1, cfg, 3, 2)
 	changed := cfg
 	changed.Arms = append([]trainer.ArmConfig(nil), cfg.Arms...)
 	changed.Arms[1].Select.M = 4

@@ -100,7 +100,18 @@ func fixedClock() func() time.Time {
 // publishRun publishes a reset config, steps steps of every arm and an
 // evaluation every evalEvery steps.
 func publishRun(sink trainer.Sink, run int64, cfg trainer.Config, steps, evalEvery int64) {
-	sink.Publish(&trainer.ConfigEvent{Version: 1, Step: 1, Config: cfg, Changed: []string{}, Reset: true})
+	sink.Publish(resetEvent(cfg))
+	publishSteps(sink, run, cfg, steps, evalEvery)
+}
+
+// resetEvent is the reset config event that starts a run of cfg.
+func resetEvent(cfg trainer.Config) *trainer.ConfigEvent {
+	return &trainer.ConfigEvent{Version: 1, Step: 1, Config: cfg, Changed: []string{}, Reset: true}
+}
+
+// publishSteps publishes steps steps of every arm and an evaluation every
+// evalEvery steps.
+func publishSteps(sink trainer.Sink, run int64, cfg trainer.Config, steps, evalEvery int64) {
 	for s := int64(1); s <= steps; s++ {
 		for a := range cfg.Arms {
 			sink.Publish(fakeBatch(run, a, s))

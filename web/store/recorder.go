@@ -147,7 +147,9 @@ func (r *Recorder) Publish(e trainer.Event) {
 	n := len(r.queue)
 	r.mu.Unlock()
 	r.published.Add(1)
-	if n >= r.opt.FlushRows {
+	// A reset starts a new run: write it at once, so that run lists show
+	// it without waiting for the next periodic flush.
+	if n >= r.opt.FlushRows || (it.config != nil && it.config.Reset) {
 		select {
 		case r.wake <- struct{}{}:
 		default:

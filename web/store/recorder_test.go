@@ -120,6 +120,7 @@ func TestRecorderDropsWhenFull(t *testing.T) {
 	// A long flush interval keeps the writer idle while the queue fills.
 	rec := s.NewRecorder(RecorderOptions{FlushEvery: time.Hour, FlushRows: 1 << 20, MaxPending: 10})
 	rec.Publish(&trainer.ConfigEvent{Version: 1, Config: testConfig(1), Reset: true})
+	waitRuns(t, s, 1) // a reset is written at once; then the writer idles
 	for step := int64(1); step <= 25; step++ {
 		rec.Publish(fakeBatch(1, 0, step))
 	}
@@ -222,4 +223,46 @@ func TestInterruptedStatus(t *testing.T) {
 	}
 	rec.Close()
 	s.Close()
+}
+
+// TestRecorderWritesResetAtOnce checks that a reset (a new run) is written
+// without waiting for the periodic flush, so run lists show it at once,
+// while batch events still wait for it.
+func TestRecorderWritesResetAtOnce(t *testing.T) {
+	s, _ := openTemp(t)
+	defer s.Close()
+	rec := s.NewRecorder(RecorderOptions{FlushEvery: time.Hour})
+	defer rec.Close()
+	rec.Publish(&trainer.ConfigEvent{Version: 1, Config: testConfig(1), Reset: true})
+	if runs := waitRuns(t, s, 1); runs[0].Status != StatusRunning {
+		t.Errorf("new run has status %q, want %q", runs[0].Status, StatusRunning)
+	}
+	rec.Publish(fakeBatch(1, 0, 1))
+	time.Sleep(100 * time.Millisecond)
+	r, err := s.Get(rec.RunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Metrics) != 0 {
+		t.Errorf("a batch event was written before the flush period (%d metrics)", len(r.Metrics))
+	}
+}
+
+// waitRuns waits up to 10 s for the store to list n runs and returns them.
+func waitRuns(t *testing.T, s *Store, n int) []RunInfo {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, err := s.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == n {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("store lists %d runs after 10 s, want %d", len(runs), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
