@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ohemlab/ohemlab/ohem"
-	G "gorgonia.org/gorgonia"
+	"github.com/ohemlab/ohemlab/trainer/internal/model"
 )
 
 // arm is one arm's model, graphs, optimiser and selector. It is owned by
@@ -13,14 +13,14 @@ import (
 type arm struct {
 	idx    int
 	cfg    ArmConfig
-	model  *mlp
-	fwd    map[int]*netGraph // forward-only graphs by batch size
-	score  map[int]*netGraph // first passes of two-pass steps by batch size
-	train  map[int]*netGraph // training graphs by batch size (for ls)
-	tails  map[int]*netGraph // second passes of two-pass steps by batch size (for ls)
-	ls     lossSpec
+	model  *model.MLP
+	fwd    map[int]*model.Graph // forward-only graphs by batch size
+	score  map[int]*model.Graph // first passes of two-pass steps by batch size
+	train  map[int]*model.Graph // training graphs by batch size (for ls)
+	tails  map[int]*model.Graph // second passes of two-pass steps by batch size (for ls)
+	ls     model.Loss
 	opt    ModelConfig
-	solver G.Solver
+	solver *model.Optimizer
 	sel    *ohem.Selector
 	seed   int64
 
@@ -32,8 +32,7 @@ type arm struct {
 	selIdx   []int
 	selW     []float64
 	quantBuf []float64
-	gradBuf  []G.Value
-	scored   *netGraph // the score graph of the current two-pass step
+	scored   *model.Graph // the score graph of the current two-pass step
 
 	// Progress.
 	steps, seen, backprop int64
@@ -44,7 +43,7 @@ type arm struct {
 	lastEval              *EvalEvent
 
 	// Divergence recovery: the last parameters known to be finite.
-	good     *mlp
+	good     *model.MLP
 	goodStep int64
 	// refLoss is the mean loss of the arm's first batch, at least ln C:
 	// the yardstick of lossExploded.
@@ -54,7 +53,7 @@ type arm struct {
 }
 
 // newArm builds an arm on a copy of the initial model init.
-func newArm(i int, ac ArmConfig, mc ModelConfig, init *mlp, seed int64, numTrain int) (*arm, error) {
+func newArm(i int, ac ArmConfig, mc ModelConfig, init *model.MLP, seed int64, numTrain int) (*arm, error) {
 	sel, err := ohem.New(ac.Select, seed)
 	if err != nil {
 		return nil, fmt.Errorf("arms[%d]: %w", i, err)
@@ -62,16 +61,16 @@ func newArm(i int, ac ArmConfig, mc ModelConfig, init *mlp, seed int64, numTrain
 	a := &arm{
 		idx:   i,
 		cfg:   ac,
-		model: init.clone(),
-		fwd:   map[int]*netGraph{},
-		score: map[int]*netGraph{},
-		train: map[int]*netGraph{},
-		tails: map[int]*netGraph{},
+		model: init.Clone(),
+		fwd:   map[int]*model.Graph{},
+		score: map[int]*model.Graph{},
+		train: map[int]*model.Graph{},
+		tails: map[int]*model.Graph{},
 		ls:    armLoss(ac),
 		opt:   mc,
 		sel:   sel,
 		seed:  seed,
-		good:  init.clone(),
+		good:  init.Clone(),
 		stats: newExampleStats(numTrain),
 	}
 	a.solver = newSolver(mc, ac.LR)
@@ -79,46 +78,39 @@ func newArm(i int, ac ArmConfig, mc ModelConfig, init *mlp, seed int64, numTrain
 }
 
 // armLoss returns the loss spec of an arm config.
-func armLoss(ac ArmConfig) lossSpec {
-	return lossSpec{gamma: ac.FocalGamma, alpha: ac.FocalAlpha > 0}
+func armLoss(ac ArmConfig) model.Loss {
+	return model.Loss{Gamma: ac.FocalGamma, Alpha: ac.FocalAlpha > 0}
 }
 
 // newSolver returns a fresh optimiser: plain SGD (no momentum), SGD with
 // momentum, or Adam.
-func newSolver(mc ModelConfig, lr float64) G.Solver {
-	switch {
-	case mc.Optimizer == OptAdam:
-		return G.NewAdamSolver(G.WithLearnRate(lr))
-	case mc.Momentum > 0:
-		return G.NewMomentum(G.WithLearnRate(lr), G.WithMomentum(mc.Momentum))
-	default:
-		return G.NewVanillaSolver(G.WithLearnRate(lr))
-	}
+func newSolver(mc ModelConfig, lr float64) *model.Optimizer {
+	return model.NewOptimizer(mc.Optimizer == OptAdam, mc.Momentum, lr)
 }
 
 // forward returns the forward graph of batch size n, building it once.
-func (a *arm) forward(n int) (*netGraph, error) {
-	return a.cachedGraph(a.fwd, n, func() (*netGraph, error) { return buildForward(a.model, n) })
+func (a *arm) forward(n int) (*model.Graph, error) {
+	return a.cachedGraph(a.fwd, n, func() (*model.Graph, error) { return model.BuildForward(a.model, n) })
 }
 
 // scoreGraph returns the first-pass graph of batch size n, building it once.
-func (a *arm) scoreGraph(n int) (*netGraph, error) {
-	return a.cachedGraph(a.score, n, func() (*netGraph, error) { return buildScore(a.model, n) })
+func (a *arm) scoreGraph(n int) (*model.Graph, error) {
+	return a.cachedGraph(a.score, n, func() (*model.Graph, error) { return model.BuildScore(a.model, n) })
 }
 
 // trainGraph returns the training graph of batch size n, building it once.
-func (a *arm) trainGraph(n int) (*netGraph, error) {
-	return a.cachedGraph(a.train, n, func() (*netGraph, error) { return buildTrain(a.model, n, a.ls) })
+func (a *arm) trainGraph(n int) (*model.Graph, error) {
+	return a.cachedGraph(a.train, n, func() (*model.Graph, error) { return model.BuildTrain(a.model, n, a.ls) })
 }
 
 // tailGraph returns the second-pass graph of batch size n, building it once.
-func (a *arm) tailGraph(n int) (*netGraph, error) {
-	return a.cachedGraph(a.tails, n, func() (*netGraph, error) { return buildTail(a.model, n, a.ls) })
+func (a *arm) tailGraph(n int) (*model.Graph, error) {
+	return a.cachedGraph(a.tails, n, func() (*model.Graph, error) { return model.BuildTail(a.model, n, a.ls) })
 }
 
 // cachedGraph returns cache[n], building and storing it first if needed.
 // Build time is added to a.compileSec.
-func (a *arm) cachedGraph(cache map[int]*netGraph, n int, build func() (*netGraph, error)) (*netGraph, error) {
+func (a *arm) cachedGraph(cache map[int]*model.Graph, n int, build func() (*model.Graph, error)) (*model.Graph, error) {
 	if g, ok := cache[n]; ok {
 		return g, nil
 	}
@@ -135,13 +127,13 @@ func (a *arm) cachedGraph(cache map[int]*netGraph, n int, build func() (*netGrap
 // dropGraphs closes and forgets the compiled graphs: those that depend on
 // the loss, and the forward-only ones too if fwd is true.
 func (a *arm) dropGraphs(fwd bool) {
-	caches := []map[int]*netGraph{a.train, a.tails}
+	caches := []map[int]*model.Graph{a.train, a.tails}
 	if fwd {
 		caches = append(caches, a.fwd, a.score)
 	}
 	for _, c := range caches {
 		for n, g := range c {
-			g.close()
+			g.Close()
 			delete(c, n)
 		}
 	}
@@ -156,7 +148,7 @@ func (a *arm) setConfig(ac ArmConfig) error {
 		}
 	}
 	if ac.LR != a.cfg.LR {
-		G.WithLearnRate(ac.LR)(a.solver)
+		a.solver.SetLR(ac.LR)
 	}
 	if ls := armLoss(ac); ls != a.ls {
 		a.ls = ls
@@ -169,20 +161,24 @@ func (a *arm) setConfig(ac ArmConfig) error {
 // restoreGood puts back the last finite parameters and restarts the
 // optimiser (its state may hold NaNs).
 func (a *arm) restoreGood() {
-	a.model.copyFrom(a.good)
+	a.model.CopyFrom(a.good)
 	a.solver = newSolver(a.opt, a.cfg.LR)
 }
 
 // saveGood records the current parameters as the last good ones if they
 // are finite.
 func (a *arm) saveGood(step int64) bool {
-	if ok, _ := a.model.finite(); !ok {
+	if ok, _ := a.model.Finite(); !ok {
 		return false
 	}
-	a.good.copyFrom(a.model)
+	a.good.CopyFrom(a.model)
 	a.goodStep = step
 	return true
 }
+
+// applyGrads steps the arm's optimiser with the gradients of the training
+// graph's last run.
+func (a *arm) applyGrads(tg *model.Graph) error { return a.solver.Step(a.model, tg) }
 
 // close releases the arm's graphs.
 func (a *arm) close() { a.dropGraphs(true) }

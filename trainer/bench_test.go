@@ -21,7 +21,7 @@ func BenchmarkStep(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			e := testEngine(b, withArms(DefaultConfig(data.MNIST), c.arm))
+			e := testSession(b, withArms(DefaultConfig(data.MNIST), c.arm))
 			a := e.arms[0]
 			for range 3 { // build the graphs
 				stepAll(b, e)
@@ -43,7 +43,7 @@ func BenchmarkStep(b *testing.B) {
 // BenchmarkEval measures one evaluation of an MNIST arm on the 10,000 test
 // images.
 func BenchmarkEval(b *testing.B) {
-	e := testEngine(b, DefaultConfig(data.MNIST))
+	e := testSession(b, DefaultConfig(data.MNIST))
 	a := e.arms[0]
 	b.ReportAllocs()
 	for b.Loop() {

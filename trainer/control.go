@@ -61,18 +61,18 @@ func (t *Trainer) Reset(cfg Config) error {
 			return err
 		}
 	}
-	eng, err := newEngine(cfg, set, 0)
+	sess, err := newSession(cfg, set, 0)
 	if err != nil {
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.cur != t.loopEng {
+	if t.cur != t.loopSess {
 		t.cur.close() // built by an earlier Reset, never run
 	}
 	t.version++
-	eng.version = t.version
-	t.cur = eng
+	sess.version = t.version
+	t.cur = sess
 	t.cfg = cfg
 	t.set = set
 	t.generation++

@@ -5,7 +5,7 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// Names of the optimisers and execution modes.
+// Names of the optimisers, execution modes and activations.
 const (
 	// OptSGD is stochastic gradient descent, with Momentum if it is > 0.
 	OptSGD = "sgd"
@@ -17,6 +17,10 @@ const (
 	// ExecMask runs forward and backward on all K with weight 0 for the
 	// examples not selected.
 	ExecMask = "mask"
+	// ActReLU is the rectified linear unit (He initialisation).
+	ActReLU = "relu"
+	// ActTanh is the hyperbolic tangent (Glorot initialisation).
+	ActTanh = "tanh"
 )
 
 // Defaults of the optional fields.

@@ -8,8 +8,8 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// testEngine builds an engine for cfg without a trainer.
-func testEngine(t testing.TB, cfg Config) *engine {
+// testSession builds a session for cfg without a trainer.
+func testSession(t testing.TB, cfg Config) *session {
 	t.Helper()
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -19,7 +19,7 @@ func testEngine(t testing.TB, cfg Config) *engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := newEngine(cfg, set, 1)
+	e, err := newSession(cfg, set, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func testEngine(t testing.TB, cfg Config) *engine {
 }
 
 // stepAll trains every arm of e on the next batch.
-func stepAll(t testing.TB, e *engine) []*BatchEvent {
+func stepAll(t testing.TB, e *session) []*BatchEvent {
 	t.Helper()
 	b := e.nextBatch()
 	e.step++
@@ -78,7 +78,7 @@ func TestExecEquivalence(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := testEngine(t, c.cfg)
+			e := testSession(t, c.cfg)
 			init := params(e.arms[0])
 			if d := maxDiff(init, params(e.arms[1])); d != 0 {
 				t.Fatalf("arms start from different weights: max diff %g", d)
@@ -114,7 +114,7 @@ func TestGraphLossMatchesGo(t *testing.T) {
 	for _, ls := range []struct{ gamma, alpha float64 }{{0, 0}, {2, 0}, {0.5, 0.25}, {2, 0.75}} {
 		cfg := plane(data.Gauss)
 		cfg.Arms[0].FocalGamma, cfg.Arms[0].FocalAlpha = ls.gamma, ls.alpha
-		e := testEngine(t, cfg)
+		e := testSession(t, cfg)
 		a := e.arms[0]
 		b := e.nextBatch()
 		k, c := len(b.ids), e.set.Classes
@@ -122,28 +122,28 @@ func TestGraphLossMatchesGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fillAll(fg.x, b)
+		fillAll(fg.X, b)
 		logp := make([]float32, k*c)
-		if _, err := fg.run(logp); err != nil {
+		if _, err := fg.Run(logp); err != nil {
 			t.Fatal(err)
 		}
-		fg.reset()
+		fg.Reset()
 		losses, probs, preds := make([]float64, k), make([]float64, k), make([]int32, k)
 		exampleLosses(losses, probs, preds, logp, b.labels, c, ls.gamma, ls.alpha)
 		tg, err := a.trainGraph(k)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fillAll(tg.x, b)
+		fillAll(tg.X, b)
 		a.fillTargets(tg, b.labels, nil, k)
 		want := 0.0
-		for i := range tg.weight {
+		for i := range tg.Weight {
 			w := float32(i+1) / float32(k*k)
-			tg.weight[i] = w
+			tg.Weight[i] = w
 			want += float64(w) * losses[i]
 		}
-		got, err := tg.run(nil)
-		tg.reset()
+		got, err := tg.Run(nil)
+		tg.Reset()
 		if err != nil {
 			t.Fatal(err)
 		}

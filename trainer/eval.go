@@ -29,10 +29,10 @@ func (a *arm) forwardRows(x []float32, rows, dim, classes, chunk int, fn func(fi
 	logp := make([]float32, n*classes)
 	for first := 0; first < rows; first += n {
 		cnt := min(n, rows-first)
-		copy(g.x, x[first*dim:(first+cnt)*dim])
-		clear(g.x[cnt*dim:])
-		_, err := g.run(logp)
-		g.reset()
+		copy(g.X, x[first*dim:(first+cnt)*dim])
+		clear(g.X[cnt*dim:])
+		_, err := g.Run(logp)
+		g.Reset()
 		if err != nil {
 			return err
 		}

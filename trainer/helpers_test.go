@@ -176,8 +176,8 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // params returns a copy of every parameter of an arm, flattened.
 func params(a *arm) []float32 {
 	var out []float32
-	for _, p := range a.model.params {
-		out = append(out, p.Data().([]float32)...)
+	for _, p := range a.model.Values() {
+		out = append(out, p...)
 	}
 	return out
 }

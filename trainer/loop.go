@@ -15,7 +15,7 @@ const goodEvery = 10
 
 // plan is what the loop does next, decided under the trainer's mutex.
 type plan struct {
-	eng    *engine
+	sess   *session
 	events []Event
 	status *StatusEvent // non-nil when the state changed
 	step   bool         // train one batch
@@ -36,7 +36,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 
 	var (
 		last     string // last published status and reason
-		eng      *engine
+		sess     *session
 		next     time.Time // earliest start of the next capped step
 		lastEval int64     = -1
 	)
@@ -51,15 +51,15 @@ func (t *Trainer) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		p, err := t.sync(eng, &last)
+		p, err := t.sync(sess, &last)
 		if err != nil {
 			return err
 		}
-		if p.eng != eng {
-			if eng != nil {
-				eng.close()
+		if p.sess != sess {
+			if sess != nil {
+				sess.close()
 			}
-			eng, lastEval, next = p.eng, -1, time.Time{}
+			sess, lastEval, next = p.sess, -1, time.Time{}
 		}
 		for _, ev := range p.events {
 			t.publish(ev)
@@ -68,12 +68,12 @@ func (t *Trainer) Run(ctx context.Context) error {
 			t.publish(p.status)
 		}
 		if p.eval {
-			t.evaluate(eng)
-			lastEval = eng.step
+			t.evaluate(sess)
+			lastEval = sess.step
 		}
-		if t.opt.MaxSteps > 0 && eng.step >= t.opt.MaxSteps {
-			if lastEval != eng.step {
-				t.evaluate(eng)
+		if t.opt.MaxSteps > 0 && sess.step >= t.opt.MaxSteps {
+			if lastEval != sess.step {
+				t.evaluate(sess)
 			}
 			return nil
 		}
@@ -84,7 +84,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		if cap := eng.cfg.SpeedCap; cap > 0 && !p.single {
+		if cap := sess.cfg.SpeedCap; cap > 0 && !p.single {
 			if wait := time.Until(next); wait > 0 {
 				timer := time.NewTimer(wait)
 				select {
@@ -103,23 +103,23 @@ func (t *Trainer) Run(ctx context.Context) error {
 				next = now.Add(time.Duration(float64(time.Second) / cap))
 			}
 		}
-		if t.trainStep(eng) && eng.cfg.EvalEvery > 0 && eng.step%int64(eng.cfg.EvalEvery) == 0 {
-			t.evaluate(eng)
-			lastEval = eng.step
+		if t.trainStep(sess) && sess.cfg.EvalEvery > 0 && sess.step%int64(sess.cfg.EvalEvery) == 0 {
+			t.evaluate(sess)
+			lastEval = sess.step
 		}
 	}
 }
 
 // sync takes the pending controls between two batches: it installs a new
-// engine after Reset, brings the engine to the newest config version,
+// session after Reset, brings the session to the newest config version,
 // collects queued events and decides whether to step.
-func (t *Trainer) sync(eng *engine, last *string) (plan, error) {
+func (t *Trainer) sync(sess *session, last *string) (plan, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := plan{eng: t.cur}
-	t.loopEng = t.cur
-	if p.eng.version != t.version {
-		if err := p.eng.apply(t.cfg.clone(), t.version); err != nil {
+	p := plan{sess: t.cur}
+	t.loopSess = t.cur
+	if p.sess.version != t.version {
+		if err := p.sess.apply(t.cfg.clone(), t.version); err != nil {
 			// Apply validated the change, so this is a bug: stop loudly.
 			return p, fmt.Errorf("trainer: applying config version %d: %w", t.version, err)
 		}
@@ -143,16 +143,16 @@ func (t *Trainer) sync(eng *engine, last *string) (plan, error) {
 // trainStep trains every arm on the next batch of the shared stream,
 // publishes their events and reports whether the run may go on (false after
 // a divergence or step error, which pauses the run).
-func (t *Trainer) trainStep(eng *engine) bool {
-	b := eng.nextBatch()
-	step := eng.step + 1
+func (t *Trainer) trainStep(sess *session) bool {
+	b := sess.nextBatch()
+	step := sess.step + 1
 	var fail error
 	failArm := 0
-	events := make([]*BatchEvent, 0, len(eng.arms))
-	for _, a := range eng.arms {
-		ev, err := a.step(b, step, eng.version)
+	events := make([]*BatchEvent, 0, len(sess.arms))
+	for _, a := range sess.arms {
+		ev, err := a.step(b, step, sess.version)
 		if err == nil && step%goodEvery == 0 && !a.saveGood(step) {
-			_, what := a.model.finite()
+			_, what := a.model.Finite()
 			a.restoreGood()
 			err = &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("%s became NaN or Inf (lr %g); parameters restored to step %d", what, a.cfg.LR, a.goodStep)}
 		}
@@ -164,22 +164,22 @@ func (t *Trainer) trainStep(eng *engine) bool {
 		}
 		events = append(events, ev)
 	}
-	eng.step = step
-	t.record(eng, step, fail, failArm)
+	sess.step = step
+	t.record(sess, step, fail, failArm)
 	for _, ev := range events {
 		t.publish(ev)
 	}
 	return fail == nil
 }
 
-// record updates the trainer's snapshot after a step of eng (unless a
+// record updates the trainer's snapshot after a step of sess (unless a
 // reset has replaced it) and, on failure, pauses the run with the reason.
-func (t *Trainer) record(eng *engine, step int64, fail error, failArm int) {
+func (t *Trainer) record(sess *session, step int64, fail error, failArm int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.cur == eng {
+	if t.cur == sess {
 		t.step = step
-		for i, a := range eng.arms {
+		for i, a := range sess.arms {
 			st := &t.arms[i]
 			st.Step, st.ExamplesSeen, st.ExamplesBackprop, st.WallSeconds = a.steps, a.seen, a.backprop, a.wall
 		}
@@ -196,29 +196,29 @@ func (t *Trainer) record(eng *engine, step int64, fail error, failArm int) {
 	}
 }
 
-// evaluate evaluates every arm of eng and publishes the results.
-func (t *Trainer) evaluate(eng *engine) {
-	for _, a := range eng.arms {
-		if ok, what := a.model.finite(); !ok {
+// evaluate evaluates every arm of sess and publishes the results.
+func (t *Trainer) evaluate(sess *session) {
+	for _, a := range sess.arms {
+		if ok, what := a.model.Finite(); !ok {
 			// Never publish NaN metrics: recover as a divergence.
 			a.restoreGood()
-			d := &divergence{arm: a.idx, step: eng.step, reason: fmt.Sprintf("%s became NaN or Inf (lr %g); parameters restored to step %d", what, a.cfg.LR, a.goodStep)}
-			t.record(eng, eng.step, d, a.idx)
+			d := &divergence{arm: a.idx, step: sess.step, reason: fmt.Sprintf("%s became NaN or Inf (lr %g); parameters restored to step %d", what, a.cfg.LR, a.goodStep)}
+			t.record(sess, sess.step, d, a.idx)
 			continue
 		}
-		ev, err := a.safeEvaluate(eng.set, eng.step, eng.version)
+		ev, err := a.safeEvaluate(sess.set, sess.step, sess.version)
 		if err != nil {
 			t.mu.Lock()
-			if t.cur == eng {
+			if t.cur == sess {
 				t.diverged = true
 				t.reasonArm = a.idx
-				t.reason = fmt.Sprintf("arm %d: evaluation failed at step %d: %v", a.idx, eng.step, err)
+				t.reason = fmt.Sprintf("arm %d: evaluation failed at step %d: %v", a.idx, sess.step, err)
 			}
 			t.mu.Unlock()
 			continue
 		}
 		t.mu.Lock()
-		if t.cur == eng {
+		if t.cur == sess {
 			t.arms[a.idx].LastEval = ev
 		}
 		t.mu.Unlock()

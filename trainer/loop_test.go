@@ -500,7 +500,7 @@ func TestNaNWeightsNeverPublished(t *testing.T) {
 	}
 	a := tr.cur.arms[0]
 	nan := float32(0)
-	a.model.params[2].Data().([]float32)[5] = nan / nan
+	a.model.Values()[2][5] = nan / nan
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx) }()
@@ -513,7 +513,7 @@ func TestNaNWeightsNeverPublished(t *testing.T) {
 	if n := len(rec.evals(0)); n != 0 {
 		t.Fatalf("%d evaluations of NaN weights published", n)
 	}
-	if ok, _ := a.model.finite(); !ok {
+	if ok, _ := a.model.Finite(); !ok {
 		t.Fatal("weights not restored")
 	}
 	if r := tr.State().Reason; !strings.Contains(r, "layer 2 weights") || !strings.Contains(r, "arm 0") {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/internal/model"
 )
 
 // batch is one batch of the shared data stream, the same for every arm.
@@ -76,24 +77,24 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 	preds := make([]int32, k)
 	plain := a.cfg.Select.Strategy == ohem.All
 
-	var tg *netGraph
+	var tg *model.Graph
 	if plain {
 		// One pass: the weights do not depend on the losses, so the
 		// training graph's own forward values serve for the event.
 		if tg, err = a.trainGraph(k); err != nil {
 			return nil, err
 		}
-		fillAll(tg.x, b)
+		fillAll(tg.X, b)
 		a.fillTargets(tg, b.labels, nil, k)
-		for i := range tg.weight {
-			tg.weight[i] = 1 / float32(k)
+		for i := range tg.Weight {
+			tg.Weight[i] = 1 / float32(k)
 		}
-		if _, err = tg.run(a.logp[:k*c]); err != nil {
-			tg.reset()
+		if _, err = tg.Run(a.logp[:k*c]); err != nil {
+			tg.Reset()
 			return nil, err
 		}
 	} else {
-		var fg *netGraph
+		var fg *model.Graph
 		if a.cfg.Exec == ExecMask {
 			fg, err = a.forward(k)
 		} else {
@@ -103,9 +104,9 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 		if err != nil {
 			return nil, err
 		}
-		fillAll(fg.x, b)
-		_, err = fg.run(a.logp[:k*c])
-		fg.reset()
+		fillAll(fg.X, b)
+		_, err = fg.Run(a.logp[:k*c])
+		fg.Reset()
 		if err != nil {
 			return nil, err
 		}
@@ -113,14 +114,14 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 	exampleLosses(a.losses[:k], a.probs[:k], preds, a.logp[:k*c], b.labels, c, a.cfg.FocalGamma, a.cfg.FocalAlpha)
 	if bad := firstNonFinite(a.losses[:k]); bad >= 0 {
 		if tg != nil {
-			tg.reset()
+			tg.Reset()
 		}
 		a.restoreGood()
 		return nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("loss of example %d is %v (lr %g); parameters restored to step %d", b.ids[bad], a.losses[bad], a.cfg.LR, a.goodStep)}
 	}
 	if mean, ref, exploded := a.lossExploded(k, c); exploded {
 		if tg != nil {
-			tg.reset()
+			tg.Reset()
 		}
 		a.restoreGood()
 		return nil, &divergence{arm: a.idx, step: step, reason: fmt.Sprintf("mean loss %.4g is over %d times the starting loss %.3g (lr %g); parameters restored to step %d", mean, explodeFactor, ref, a.cfg.LR, a.goodStep)}
@@ -128,7 +129,7 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 	a.selIdx, a.selW, err = a.sel.Select(a.selIdx[:0], a.selW[:0], ohem.Input{Losses: a.losses[:k], Labels: b.labels, TrueProb: a.probs[:k]})
 	if err != nil {
 		if tg != nil {
-			tg.reset()
+			tg.Reset()
 		}
 		return nil, fmt.Errorf("arms[%d]: selection: %w", a.idx, err)
 	}
@@ -136,13 +137,13 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 		if tg, err = a.fillTraining(b, k, c); err != nil {
 			return nil, err
 		}
-		if _, err = tg.run(nil); err != nil {
-			tg.reset()
+		if _, err = tg.Run(nil); err != nil {
+			tg.Reset()
 			return nil, err
 		}
 	}
 	err = a.applyGrads(tg)
-	tg.reset()
+	tg.Reset()
 	if err != nil {
 		return nil, err
 	}
@@ -177,17 +178,17 @@ func (a *arm) grow(k, c int) {
 // fillTargets writes one-hot labels and, with focal alpha, the per-row
 // alpha into a training graph for the first n rows; rows maps graph rows to
 // batch rows (nil: identity).
-func (a *arm) fillTargets(tg *netGraph, labels []int, rows []int, n int) {
-	c := len(tg.onehot) / tg.n
-	clear(tg.onehot)
+func (a *arm) fillTargets(tg *model.Graph, labels []int, rows []int, n int) {
+	c := len(tg.Onehot) / tg.N
+	clear(tg.Onehot)
 	for r := 0; r < n; r++ {
 		i := r
 		if rows != nil {
 			i = rows[r]
 		}
-		tg.onehot[r*c+labels[i]] = 1
-		if tg.alpha != nil {
-			tg.alpha[r] = float32(alphaFor(labels[i], a.cfg.FocalAlpha))
+		tg.Onehot[r*c+labels[i]] = 1
+		if tg.Alpha != nil {
+			tg.Alpha[r] = float32(alphaFor(labels[i], a.cfg.FocalAlpha))
 		}
 	}
 }
@@ -196,17 +197,17 @@ func (a *arm) fillTargets(tg *netGraph, labels []int, rows []int, n int) {
 // whole batch with zero weights for dropped examples (mask), or only the
 // selected rows padded to a bucket size with zero-weight copies of the first
 // selected row (twopass).
-func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
+func (a *arm) fillTraining(b *batch, k, c int) (*model.Graph, error) {
 	if a.cfg.Exec == ExecMask {
 		tg, err := a.trainGraph(k)
 		if err != nil {
 			return nil, err
 		}
-		fillAll(tg.x, b)
+		fillAll(tg.X, b)
 		a.fillTargets(tg, b.labels, nil, k)
-		clear(tg.weight)
+		clear(tg.Weight)
 		for j, i := range a.selIdx {
-			tg.weight[i] = float32(a.selW[j])
+			tg.Weight[i] = float32(a.selW[j])
 		}
 		return tg, nil
 	}
@@ -216,7 +217,7 @@ func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.scored == nil || a.scored.n != k {
+	if a.scored == nil || a.scored.N != k {
 		return nil, fmt.Errorf("arms[%d]: two-pass step without its first pass", a.idx)
 	}
 	rows := a.selIdx
@@ -227,15 +228,15 @@ func (a *arm) fillTraining(b *batch, k, c int) (*netGraph, error) {
 			rows[r] = a.selIdx[0]
 		}
 	}
-	fillRows(tg.x, b, rows)
-	w := len(tg.z1) / size
+	fillRows(tg.X, b, rows)
+	w := len(tg.Z1) / size
 	for r, i := range rows {
-		copy(tg.z1[r*w:(r+1)*w], a.scored.z1[i*w:(i+1)*w])
+		copy(tg.Z1[r*w:(r+1)*w], a.scored.Z1[i*w:(i+1)*w])
 	}
 	a.fillTargets(tg, b.labels, rows, size)
-	clear(tg.weight)
+	clear(tg.Weight)
 	for j := range a.selIdx {
-		tg.weight[j] = float32(a.selW[j])
+		tg.Weight[j] = float32(a.selW[j])
 	}
 	return tg, nil
 }

@@ -97,10 +97,10 @@ type Trainer struct {
 	version    int64  // its version
 	set        *data.Set
 	generation int64
-	cur        *engine // the engine the loop must run (replaced by Reset)
-	loopEng    *engine // the engine the loop is running, if any
-	paused     bool    // paused by the user
-	diverged   bool    // paused by a divergence or step error
+	cur        *session // the session the loop must run (replaced by Reset)
+	loopSess   *session // the session the loop is running, if any
+	paused     bool     // paused by the user
+	diverged   bool     // paused by a divergence or step error
 	stopped    bool
 	started    bool
 	reason     string
@@ -123,7 +123,7 @@ func New(cfg Config, opt Options) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := newEngine(cfg, set, 1)
+	sess, err := newSession(cfg, set, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func New(cfg Config, opt Options) (*Trainer, error) {
 		version:    1,
 		set:        set,
 		generation: 1,
-		cur:        eng,
+		cur:        sess,
 		paused:     opt.Paused,
 		arms:       armStates(cfg),
 	}

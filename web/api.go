@@ -24,7 +24,7 @@ type healthBody struct {
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
-	st := s.engine.State()
+	st := s.trainer.State()
 	writeJSON(w, http.StatusOK, healthBody{OK: true, Status: st.Status, Step: st.Step,
 		Viewers: s.hub.count(), Seq: s.hub.seq.Load(), Dropped: s.hub.dropped.Load()})
 }
@@ -127,7 +127,7 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	ds := s.engine.Dataset()
+	ds := s.trainer.Dataset()
 	if ds == nil {
 		writeError(w, http.StatusServiceUnavailable, "no dataset loaded yet")
 		return
@@ -136,7 +136,7 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no training example %d: ids run from 0 to %d", id, ds.NumTrain()-1))
 		return
 	}
-	st, err := s.engine.Example(arm, id)
+	st, err := s.trainer.Example(arm, id)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
@@ -146,7 +146,7 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		body.X = append([]float32(nil), ds.TrainX[id*ds.Dim:(id+1)*ds.Dim]...)
 	}
 	if ds.ImageW > 0 && ds.ImageH > 0 {
-		body.Thumb = fmt.Sprintf("/api/examples/%d.png?gen=%d", id, s.engine.State().Dataset.Generation)
+		body.Thumb = fmt.Sprintf("/api/examples/%d.png?gen=%d", id, s.trainer.State().Dataset.Generation)
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -169,7 +169,7 @@ func (s *Server) serveDataMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	dm, err := s.engine.DataMap(arm, int(n))
+	dm, err := s.trainer.DataMap(arm, int(n))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -179,7 +179,7 @@ func (s *Server) serveDataMap(w http.ResponseWriter, r *http.Request) {
 
 // armParam parses ?arm=A (default 0) against the current run's arms.
 func (s *Server) armParam(r *http.Request) (int, error) {
-	arms := int64(len(s.engine.State().Config.Arms))
+	arms := int64(len(s.trainer.State().Config.Arms))
 	if arms < 1 {
 		arms = 1
 	}

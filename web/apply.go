@@ -13,9 +13,9 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// Limits the server enforces on live changes before the engine sees them:
-// the engine's own, so that a message names the same range whichever layer
-// refuses it. The engine validates the rest (the arm count, strategy
+// Limits the server enforces on live changes before the trainer sees them:
+// the trainer's own, so that a message names the same range whichever layer
+// refuses it. The trainer validates the rest (the arm count, strategy
 // parameters).
 const (
 	MaxBatch    = trainer.MaxK
@@ -49,7 +49,7 @@ func statusOf(err error) int {
 }
 
 // applyControl authorises c (control is whether the sender already holds
-// control), checks it against the current run and hands it to the engine.
+// control), checks it against the current run and hands it to the trainer.
 // It returns the config version in force afterwards. On error nothing has
 // changed.
 func (s *Server) applyControl(c Control, control bool) (int64, error) {
@@ -60,7 +60,7 @@ func (s *Server) applyControl(c Control, control bool) (int64, error) {
 		}
 		return 0, &controlError{status: http.StatusForbidden, msg: msg}
 	}
-	e := s.engine
+	e := s.trainer
 	switch c.Type {
 	case MsgSet:
 		if err := checkChange(c.Change, e.State()); err != nil {
@@ -125,7 +125,7 @@ func (s *Server) checkDataName(name string) error {
 	return nil
 }
 
-// checkChange rejects absurd values and M > K before the engine sees a
+// checkChange rejects absurd values and M > K before the trainer sees a
 // change, with a message naming the field.
 func checkChange(ch trainer.Change, st trainer.State) error {
 	if ch.Arm < 0 || (len(st.Config.Arms) > 0 && ch.Arm >= len(st.Config.Arms)) {

@@ -56,7 +56,7 @@ var badControls = []struct {
 	{"reset unknown config field", `{"type":"reset","config":{"k":8,"gpu":true}}`, `config: unknown field "gpu"`},
 	{"reset config wrong type", `{"type":"reset","config":{"k":"eight"}}`, `config: field "k"`},
 	{"reset csv path trick", `{"type":"reset","config":{"k":8,"data":{"name":"csv:../../etc/passwd"}}}`, "CSV files can only be used through POST /api/upload"},
-	{"reset engine rejects", `{"type":"reset","config":{"k":0}}`, "reset: k: must be at least 1"},
+	{"reset trainer rejects", `{"type":"reset","config":{"k":0}}`, "reset: k: must be at least 1"},
 	{"invalid UTF-8", "{\"type\":\"pause\",\"id\":\"\xff\"}", "not valid UTF-8"},
 }
 
@@ -76,14 +76,14 @@ func TestBadControlWebsocket(t *testing.T) {
 			if msg, _ := f["error"].(string); !strings.Contains(msg, tc.want) {
 				t.Errorf("error = %q, want it to contain %q", msg, tc.want)
 			}
-			if tc.name != "reset engine rejects" && e.fake.count("Reset") != resets {
+			if tc.name != "reset trainer rejects" && e.fake.count("Reset") != resets {
 				t.Errorf("Reset called")
 			}
 		})
 	}
 	after := e.fake.total() - e.fake.count("Reset") - e.fake.count("RequestEval")
 	if after != before {
-		t.Errorf("engine calls changed from %d to %d: %v", before, after, e.fake.calls)
+		t.Errorf("trainer calls changed from %d to %d: %v", before, after, e.fake.calls)
 	}
 	if got := toJSON(e.fake.State()); got != stateBefore {
 		t.Errorf("state changed:\n%s\n%s", stateBefore, got)
@@ -116,7 +116,7 @@ func TestBadControlHTTP(t *testing.T) {
 		})
 	}
 	if n := e.fake.total() - e.fake.count("Reset"); n != before {
-		t.Errorf("engine calls changed: %v", e.fake.calls)
+		t.Errorf("trainer calls changed: %v", e.fake.calls)
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// fakeEngine is an Engine for tests: it records calls, publishes config
+// fakeTrainer is a Trainer for tests: it records calls, publishes config
 // events to sink like the trainer does and can be told to fail or panic.
-type fakeEngine struct {
+type fakeTrainer struct {
 	mu        sync.Mutex
 	st        trainer.State
 	ds        *data.Set
@@ -24,7 +24,7 @@ type fakeEngine struct {
 	panicStep bool
 }
 
-func newFakeEngine() *fakeEngine {
+func newFakeTrainer() *fakeTrainer {
 	cfg := trainer.Config{
 		Data: data.Config{Name: "circle"}, K: 32, Seed: 1,
 		Arms: []trainer.ArmConfig{{Name: "topk", LR: 0.1}},
@@ -37,7 +37,7 @@ func newFakeEngine() *fakeEngine {
 		CleanY:  []int32{0, 1, 0},
 		Flipped: []bool{false, false, true},
 	}
-	return &fakeEngine{
+	return &fakeTrainer{
 		st: trainer.State{Config: cfg, Version: 1, Status: trainer.StateRunning,
 			Arms:    []trainer.ArmState{{Name: "topk"}},
 			Dataset: trainer.DatasetInfo{Name: "tiny", Classes: 2, NumTrain: 3, Generation: 7}},
@@ -45,14 +45,14 @@ func newFakeEngine() *fakeEngine {
 	}
 }
 
-func (f *fakeEngine) call(name string) {
+func (f *fakeTrainer) call(name string) {
 	f.mu.Lock()
 	f.calls[name]++
 	f.mu.Unlock()
 }
 
 // total returns the number of state-changing calls made.
-func (f *fakeEngine) total() int {
+func (f *fakeTrainer) total() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -64,13 +64,13 @@ func (f *fakeEngine) total() int {
 	return n
 }
 
-func (f *fakeEngine) count(name string) int {
+func (f *fakeTrainer) count(name string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[name]
 }
 
-func (f *fakeEngine) Apply(ch trainer.Change) (*trainer.ConfigEvent, error) {
+func (f *fakeTrainer) Apply(ch trainer.Change) (*trainer.ConfigEvent, error) {
 	f.call("Apply")
 	f.mu.Lock()
 	if f.applyErr != nil {
@@ -98,7 +98,7 @@ func (f *fakeEngine) Apply(ch trainer.Change) (*trainer.ConfigEvent, error) {
 	return ev, nil
 }
 
-func (f *fakeEngine) Reset(cfg trainer.Config) error {
+func (f *fakeTrainer) Reset(cfg trainer.Config) error {
 	f.call("Reset")
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -111,15 +111,15 @@ func (f *fakeEngine) Reset(cfg trainer.Config) error {
 	return nil
 }
 
-func (f *fakeEngine) Pause()       { f.call("Pause") }
-func (f *fakeEngine) RequestEval() { f.call("RequestEval") }
+func (f *fakeTrainer) Pause()       { f.call("Pause") }
+func (f *fakeTrainer) RequestEval() { f.call("RequestEval") }
 
-func (f *fakeEngine) Resume() error {
+func (f *fakeTrainer) Resume() error {
 	f.call("Resume")
 	return nil
 }
 
-func (f *fakeEngine) StepOnce() error {
+func (f *fakeTrainer) StepOnce() error {
 	f.call("StepOnce")
 	if f.panicStep {
 		panic("fake step exploded")
@@ -127,19 +127,19 @@ func (f *fakeEngine) StepOnce() error {
 	return errors.New("not paused: pause first")
 }
 
-func (f *fakeEngine) State() trainer.State {
+func (f *fakeTrainer) State() trainer.State {
 	f.call("State")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.st
 }
 
-func (f *fakeEngine) Dataset() *data.Set {
+func (f *fakeTrainer) Dataset() *data.Set {
 	f.call("Dataset")
 	return f.ds
 }
 
-func (f *fakeEngine) DataMap(arm, max int) (trainer.DataMap, error) {
+func (f *fakeTrainer) DataMap(arm, max int) (trainer.DataMap, error) {
 	f.call("DataMap")
 	if f.panicDM {
 		panic("fake data map exploded")
@@ -147,7 +147,7 @@ func (f *fakeEngine) DataMap(arm, max int) (trainer.DataMap, error) {
 	return trainer.DataMap{Arm: arm, Total: 3, Points: []trainer.ExampleStats{{ID: 1, Seen: 2}}}, nil
 }
 
-func (f *fakeEngine) Example(arm int, id int) (trainer.ExampleStats, error) {
+func (f *fakeTrainer) Example(arm int, id int) (trainer.ExampleStats, error) {
 	f.call("Example")
 	return trainer.ExampleStats{ID: int32(id), Seen: 3, Label: 1}, nil
 }

@@ -37,20 +37,20 @@ func (s *syncBuffer) String() string {
 type testEnv struct {
 	s    *Server
 	ts   *httptest.Server
-	fake *fakeEngine
+	fake *fakeTrainer
 	logs *syncBuffer
 }
 
-// newEnv starts a server with a fake engine; mod adjusts the options.
+// newEnv starts a server with a fake trainer; mod adjusts the options.
 func newEnv(t testing.TB, mod func(*Options)) *testEnv {
 	t.Helper()
-	fake := newFakeEngine()
+	fake := newFakeTrainer()
 	logs := &syncBuffer{}
-	o := Options{Engine: fake, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	o := Options{Trainer: fake, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	if mod != nil {
 		mod(&o)
 	}
-	if o.Engine != Engine(fake) {
+	if o.Trainer != Trainer(fake) {
 		fake = nil
 	}
 	s, err := New(o)

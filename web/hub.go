@@ -128,7 +128,7 @@ func (h *hub) process(evs []trainer.Event) {
 		}
 		h.broadcast(f)
 	}
-	var ds = h.s.engine.Dataset
+	var ds = h.s.trainer.Dataset
 	for _, b := range batches {
 		if b.ev == nil {
 			continue

@@ -221,7 +221,7 @@ func (p *pages) hardestView(arm int) templates.HardestView {
 		v.Err = "there is no arm " + strconv.Itoa(arm) + " in this run"
 		return v
 	}
-	dm, err := p.s.Engine().DataMap(arm, 0)
+	dm, err := p.s.Trainer().DataMap(arm, 0)
 	if err != nil {
 		v.Err = "statistics unavailable: " + err.Error()
 		return v

@@ -31,7 +31,7 @@ func realEnv(t testing.TB, cfg trainer.Config, mod func(*Options)) (*testEnv, *t
 	if err != nil {
 		t.Fatalf("trainer.New: %v", err)
 	}
-	o := Options{Engine: tr, Logger: slog.New(slog.DiscardHandler)}
+	o := Options{Trainer: tr, Logger: slog.New(slog.DiscardHandler)}
 	if mod != nil {
 		mod(&o)
 	}

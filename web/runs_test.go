@@ -19,7 +19,7 @@ func TestRunRoutes(t *testing.T) {
 	}
 	defer st.Close()
 	rec := st.NewRecorder(store.RecorderOptions{FlushEvery: 10 * time.Millisecond})
-	cfg := newFakeEngine().st.Config
+	cfg := newFakeTrainer().st.Config
 	rec.Publish(&trainer.ConfigEvent{Version: 1, Step: 1, Config: cfg, Reset: true})
 	for i := int64(1); i <= 3; i++ {
 		rec.Publish(batchEvent(0, i))

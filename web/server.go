@@ -1,6 +1,6 @@
 // Package web is OHEM Lab's HTTP server: the JSON API, the websocket hub
 // that streams the trainer's events to every viewer, and the page routes.
-// Only cmd wires it to a trainer; tests use fakes of Engine.
+// Only cmd wires it to a trainer; tests use fakes of Trainer.
 package web
 
 import (
@@ -34,10 +34,10 @@ const (
 	MaxUploadBytes = 32 << 20
 )
 
-// Options configure a Server. Only Engine is required.
+// Options configure a Server. Only Trainer is required.
 type Options struct {
-	// Engine is the training engine; required.
-	Engine Engine
+	// Trainer is the training loop the server drives; required.
+	Trainer Trainer
 	// Logger receives request and connection logs; nil discards them.
 	Logger *slog.Logger
 	// ControlToken, when not empty, is required to control training;
@@ -80,11 +80,11 @@ type Options struct {
 // Handler(), give Sink() to the trainer and Close it on shutdown.
 //
 // The trainer takes its sink at trainer.New, before the Server (which needs
-// the trainer as its Engine) exists: give the trainer a forwarding sink and
+// the trainer as its Trainer) exists: give the trainer a forwarding sink and
 // point it at Sink() once New has returned.
 type Server struct {
 	opts    Options
-	engine  Engine
+	trainer Trainer
 	log     *slog.Logger
 	hub     *hub
 	handler http.Handler
@@ -97,8 +97,8 @@ type Server struct {
 // New checks opts, fills in defaults and returns a Server whose hub is
 // running. Call Close to stop it.
 func New(opts Options) (*Server, error) {
-	if opts.Engine == nil {
-		return nil, errors.New("web: Options.Engine is required")
+	if opts.Trainer == nil {
+		return nil, errors.New("web: Options.Trainer is required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -142,7 +142,7 @@ func New(opts Options) (*Server, error) {
 	case opts.ViewerQueue < 8:
 		return nil, errors.New("web: ViewerQueue must be at least 8")
 	}
-	s := &Server{opts: opts, engine: opts.Engine, log: opts.Logger}
+	s := &Server{opts: opts, trainer: opts.Trainer, log: opts.Logger}
 	s.up = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384}
 	if len(opts.AllowedOrigins) > 0 {
 		s.up.CheckOrigin = s.checkOrigin
@@ -186,10 +186,10 @@ func (s *Server) batchInterval() time.Duration {
 }
 
 // State returns the trainer's current state.
-func (s *Server) State() trainer.State { return s.publicState(s.engine.State()) }
+func (s *Server) State() trainer.State { return s.publicState(s.trainer.State()) }
 
-// Engine returns the engine the server drives.
-func (s *Server) Engine() Engine { return s.engine }
+// Trainer returns the trainer the server drives.
+func (s *Server) Trainer() Trainer { return s.trainer }
 
 // Runs returns the saved-runs store, or nil.
 func (s *Server) Runs() RunStore { return s.opts.Runs }

@@ -120,6 +120,6 @@ func TestPageCarriesSharedConfig(t *testing.T) {
 		t.Errorf("GET /api/share = %d %s", code, body)
 	}
 	if n := e.fake.count("Reset"); n != 0 {
-		t.Errorf("opening a link reset the engine %d times: only a controlling page's client may", n)
+		t.Errorf("opening a link reset the trainer %d times: only a controlling page's client may", n)
 	}
 }

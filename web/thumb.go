@@ -30,7 +30,7 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	genNow := s.engine.State().Dataset.Generation
+	genNow := s.trainer.State().Dataset.Generation
 	gen, err := queryInt(r, "gen", -1, 0, math.MaxInt64)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -40,7 +40,7 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("dataset generation %d is gone: the current one is %d", gen, genNow))
 		return
 	}
-	ds := s.engine.Dataset()
+	ds := s.trainer.Dataset()
 	if ds == nil {
 		writeError(w, http.StatusServiceUnavailable, "no dataset loaded yet")
 		return

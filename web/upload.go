@@ -73,7 +73,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "cannot store the upload")
 		return
 	}
-	cfg := s.engine.State().Config
+	cfg := s.trainer.State().Config
 	cfg.Data = data.Config{Name: data.CSVPrefix + path, LabelNoise: cfg.Data.LabelNoise}
 	cfg.Model.Hidden = nil
 	train := t.Rows() - t.Rows()/5
@@ -87,12 +87,12 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cfg.Arms = arms
-	if err := s.engine.Reset(cfg); err != nil {
+	if err := s.trainer.Reset(cfg); err != nil {
 		writeError(w, http.StatusBadRequest, "the file parsed, but training cannot start on it: "+err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, uploadOK{OK: true, Dataset: s.publicName(cfg.Data.Name), Rows: t.Rows(),
-		Features: t.Dim(), Classes: len(t.ClassNames), Version: s.engine.State().Version})
+		Features: t.Dim(), Classes: len(t.ClassNames), Version: s.trainer.State().Version})
 }
 
 // uploadSlack allows for multipart headers around the file.

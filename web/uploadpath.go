@@ -8,7 +8,7 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
-// Uploaded CSV files live in the server's upload folder, and the engine
+// Uploaded CSV files live in the server's upload folder, and the trainer
 // names them by their full path. No server path reaches a client: the
 // state, hello and config frames name an upload "csv:<sha256>.csv"
 // (publicName), and a reset that names one that way is resolved back to the

@@ -52,6 +52,6 @@ func TestUploadNamesArePublic(t *testing.T) {
 		t.Fatalf("reset with the public upload name: %v", err)
 	}
 	if got := e.fake.resets[len(e.fake.resets)-1].Data.Name; got != full {
-		t.Errorf("engine reset to %q, want the uploaded file %q", got, full)
+		t.Errorf("trainer reset to %q, want the uploaded file %q", got, full)
 	}
 }

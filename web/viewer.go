@@ -183,7 +183,7 @@ func (v *viewer) readLoop() {
 func (v *viewer) handle(b []byte) {
 	var c Control
 	defer func() {
-		// A panicking engine call must not take the server down.
+		// A panicking trainer call must not take the server down.
 		if p := recover(); p != nil {
 			v.s.log.Error("control panic", "type", c.Type, "panic", p, "stack", string(debug.Stack()))
 			v.sendError(c.ID, "internal error: the message was not applied")

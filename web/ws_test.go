@@ -176,7 +176,7 @@ func TestControlAckAndConfigToEveryone(t *testing.T) {
 			t.Errorf("%s called %d times, want 1", name, e.fake.count(name))
 		}
 	}
-	// step fails in the fake (not paused): the engine's message comes back.
+	// step fails in the fake (not paused): the trainer's message comes back.
 	send(t, a, `{"type":"step","id":"s"}`)
 	f := readUntil(t, a, "error")
 	if f["id"] != "s" || !strings.Contains(f["error"].(string), "not paused") {

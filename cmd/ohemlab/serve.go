@@ -264,7 +264,7 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 	a.trainer = t
 
 	opts := web.Options{
-		Engine:         t,
+		Trainer:        t,
 		Logger:         logger,
 		ControlToken:   token,
 		AllowedOrigins: sf.origins,

@@ -1,6 +1,6 @@
 //go:build openblas && !cgo
 
-package trainer
+package model
 
 // The openblas build needs cgo. Without it the file that selects OpenBLAS
 // is left out, so fail the build with a name that says what to do.

@@ -5,17 +5,18 @@ import (
 	"math/rand"
 
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/internal/model"
 )
 
-// Seed offsets keep the random streams of the engine independent.
+// Seed offsets keep the random streams of the session independent.
 const (
 	seedStream = 0x6f68656d // batch order
 	seedInit   = 0x696e6974 // weight init
 )
 
-// engine is one experiment in progress: the data, the shared data stream
+// session is one experiment in progress: the data, the shared data stream
 // and the arms. It is owned by the training goroutine.
-type engine struct {
+type session struct {
 	cfg     Config // in force
 	version int64
 	set     *data.Set
@@ -30,17 +31,17 @@ type engine struct {
 	b batch // the current batch, reused
 }
 
-// newEngine builds an engine for a defaulted, validated cfg on set: the
+// newSession builds a session for a defaulted, validated cfg on set: the
 // initial weights are drawn once and copied into every arm.
-func newEngine(cfg Config, set *data.Set, version int64) (*engine, error) {
+func newSession(cfg Config, set *data.Set, version int64) (*session, error) {
 	if err := cfg.checkData(set.NumTrain()); err != nil {
 		return nil, err
 	}
 	if set.Classes < 2 {
 		return nil, fmt.Errorf("data: %d classes: want at least 2", set.Classes)
 	}
-	init := newMLP(set.Dim, cfg.Model.Hidden, set.Classes, cfg.Model.Activation, rand.New(rand.NewSource(cfg.Seed^seedInit)))
-	e := &engine{
+	init := model.NewMLP(set.Dim, cfg.Model.Hidden, set.Classes, cfg.Model.Activation == ActTanh, rand.New(rand.NewSource(cfg.Seed^seedInit)))
+	e := &session{
 		cfg:     cfg,
 		version: version,
 		set:     set,
@@ -60,7 +61,7 @@ func newEngine(cfg Config, set *data.Set, version int64) (*engine, error) {
 
 // nextBatch advances the shared data stream by K examples: a fresh seeded
 // permutation every epoch, the last partial batch of an epoch dropped.
-func (e *engine) nextBatch() *batch {
+func (e *session) nextBatch() *batch {
 	k := e.cfg.K
 	n := e.set.NumTrain()
 	if e.perm == nil || e.pos+k > n {
@@ -87,10 +88,10 @@ func (e *engine) nextBatch() *batch {
 	return b
 }
 
-// apply brings the engine to a new config version of the same data and
+// apply brings the session to a new config version of the same data and
 // model: K (graphs are rebuilt lazily at the new size, weights kept) and the
 // arm settings.
-func (e *engine) apply(cfg Config, version int64) error {
+func (e *session) apply(cfg Config, version int64) error {
 	for i, a := range e.arms {
 		if err := a.setConfig(cfg.Arms[i]); err != nil {
 			return err
@@ -108,7 +109,7 @@ func (e *engine) apply(cfg Config, version int64) error {
 }
 
 // close releases every arm's graphs.
-func (e *engine) close() {
+func (e *session) close() {
 	for _, a := range e.arms {
 		a.close()
 	}

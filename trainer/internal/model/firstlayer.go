@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"errors"
@@ -33,8 +33,8 @@ type tailGrads struct {
 
 // newTailGrads returns the first-layer gradient buffers of a tail graph of
 // batch size n over m whose node dz is dL/dz1.
-func newTailGrads(m *mlp, n int, dz *G.Node) *tailGrads {
-	in, out := m.inputs(), m.dims[1]
+func newTailGrads(m *MLP, n int, dz *G.Node) *tailGrads {
+	in, out := m.Inputs(), m.dims[1]
 	return &tailGrads{
 		dz: dz, n: n, in: in, out: out,
 		dw: tensor.New(tensor.WithShape(in, out), tensor.WithBacking(make([]float32, in*out))),
@@ -46,11 +46,11 @@ func newTailGrads(m *mlp, n int, dz *G.Node) *tailGrads {
 func (t *tailGrads) dz1(x []float32) ([]float32, error) {
 	v := t.dz.Value()
 	if v == nil {
-		return nil, errors.New("trainer: gradient of the first layer's output not computed")
+		return nil, errors.New("model: gradient of the first layer's output not computed")
 	}
 	dz, ok := v.Data().([]float32)
 	if !ok || len(dz) != t.n*t.out || len(x) != t.n*t.in {
-		return nil, errors.New("trainer: first-layer gradient has the wrong type or size")
+		return nil, errors.New("model: first-layer gradient has the wrong type or size")
 	}
 	return dz, nil
 }
@@ -80,7 +80,7 @@ func (t *tailGrads) sgdStep(x []float32, w, b *tensor.Dense, lr float64) error {
 	}
 	wd, bd := w.Data().([]float32), b.Data().([]float32)
 	if len(wd) != t.in*t.out || len(bd) != t.out {
-		return errors.New("trainer: first-layer parameters have the wrong size")
+		return errors.New("model: first-layer parameters have the wrong size")
 	}
 	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, t.in, t.out, t.n,
 		float32(-lr), x, t.in, dz, t.out, 1, wd, t.out)
@@ -99,31 +99,4 @@ func colSum(dst, m []float32, width int) {
 			dst[j] += g
 		}
 	}
-}
-
-// gradValues returns the gradient of every model parameter after a run of
-// a training graph, in mlp.params order, reusing dst. For a tail graph it
-// computes the first layer's first.
-func (ng *netGraph) gradValues(dst []G.Value) ([]G.Value, error) {
-	dst = dst[:0]
-	if ng.tail != nil {
-		if err := ng.tail.compute(ng.x); err != nil {
-			return nil, err
-		}
-		dst = append(dst, ng.tail.dw, ng.tail.db)
-	}
-	return ng.nodeGrads(dst)
-}
-
-// nodeGrads appends the values of the gradient nodes (every parameter's
-// but a tail graph's first layer) to dst.
-func (ng *netGraph) nodeGrads(dst []G.Value) ([]G.Value, error) {
-	for _, g := range ng.grads {
-		v := g.Value()
-		if v == nil {
-			return nil, errors.New("trainer: gradient not computed")
-		}
-		dst = append(dst, v)
-	}
-	return dst, nil
 }

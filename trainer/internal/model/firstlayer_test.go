@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"fmt"
@@ -14,12 +14,12 @@ import (
 // gradients of every parameter, across activations, depths and losses.
 func TestTailGraphMatchesTrainGraph(t *testing.T) {
 	cases := []tailCase{
-		{ActReLU, []int{9}, lossSpec{}},
-		{ActTanh, []int{9}, lossSpec{}},
-		{ActReLU, nil, lossSpec{}},
-		{ActReLU, []int{9, 5}, lossSpec{}},
-		{ActTanh, []int{7, 6, 5}, lossSpec{gamma: 2, alpha: true}},
-		{ActReLU, []int{9}, lossSpec{gamma: 1.5}},
+		{reluAct, []int{9}, Loss{}},
+		{tanhAct, []int{9}, Loss{}},
+		{reluAct, nil, Loss{}},
+		{reluAct, []int{9, 5}, Loss{}},
+		{tanhAct, []int{7, 6, 5}, Loss{Gamma: 2, Alpha: true}},
+		{reluAct, []int{9}, Loss{Gamma: 1.5}},
 	}
 	// The references: Gorgonia's own gradients of every parameter, and the
 	// training graph (which leaves the first layer to tailGrads too).
@@ -32,62 +32,62 @@ func TestTailGraphMatchesTrainGraph(t *testing.T) {
 
 // tailCase is a model and loss of TestTailGraphMatchesTrainGraph.
 type tailCase struct {
-	act    string
+	tanh   bool
 	hidden []int
-	ls     lossSpec
+	ls     Loss
 }
 
 // testTailAgainst runs one case of TestTailGraphMatchesTrainGraph with the
 // training graph of kind ref as the reference.
 func testTailAgainst(t *testing.T, ref graphKind, tc tailCase) {
-	t.Run(fmt.Sprintf("ref %d %s %v %+v", ref, tc.act, tc.hidden, tc.ls), func(t *testing.T) {
+	t.Run(fmt.Sprintf("ref %d %s %v %+v", ref, actName(tc.tanh), tc.hidden, tc.ls), func(t *testing.T) {
 		const in, classes, k, n = 13, 4, 10, 4
 		rng := rand.New(rand.NewSource(int64(len(tc.hidden)) + 7))
-		m := newMLP(in, tc.hidden, classes, tc.act, rng)
+		m := NewMLP(in, tc.hidden, classes, tc.tanh, rng)
 		for _, p := range m.params { // non-zero biases, so that db matters
 			d := p.Data().([]float32)
 			for i := range d {
 				d[i] += float32(rng.NormFloat64() * 0.1)
 			}
 		}
-		score, err := buildScore(m, k)
+		score, err := BuildScore(m, k)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer score.close()
-		tail, err := buildTail(m, n, tc.ls)
+		defer score.Close()
+		tail, err := BuildTail(m, n, tc.ls)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer tail.close()
+		defer tail.Close()
 		full, err := buildGraph(m, n, ref, tc.ls)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer full.close()
+		defer full.Close()
 		for step := 0; step < 3; step++ { // reruns reuse the registers
 			fillGraph(score, classes, rng)
-			if _, err := score.run(nil); err != nil {
+			if _, err := score.Run(nil); err != nil {
 				t.Fatal(err)
 			}
 			rows := rng.Perm(k)[:n]
 			fillGraph(full, classes, rng)
-			w := len(tail.z1) / n
+			w := len(tail.Z1) / n
 			for r, i := range rows {
-				copy(full.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
-				copy(tail.x[r*in:(r+1)*in], score.x[i*in:(i+1)*in])
-				copy(tail.z1[r*w:(r+1)*w], score.z1[i*w:(i+1)*w])
+				copy(full.X[r*in:(r+1)*in], score.X[i*in:(i+1)*in])
+				copy(tail.X[r*in:(r+1)*in], score.X[i*in:(i+1)*in])
+				copy(tail.Z1[r*w:(r+1)*w], score.Z1[i*w:(i+1)*w])
 			}
-			full.weight[0] = 0 // a padding row
-			copy(tail.onehot, full.onehot)
-			copy(tail.weight, full.weight)
-			copy(tail.alpha, full.alpha)
-			score.reset()
-			costF, err := full.run(nil)
+			full.Weight[0] = 0 // a padding row
+			copy(tail.Onehot, full.Onehot)
+			copy(tail.Weight, full.Weight)
+			copy(tail.Alpha, full.Alpha)
+			score.Reset()
+			costF, err := full.Run(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			costT, err := tail.run(nil)
+			costT, err := tail.Run(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,8 +117,8 @@ func testTailAgainst(t *testing.T, ref graphKind, tc tailCase) {
 					t.Fatalf("step %d: first-layer gradient is zero", step)
 				}
 			}
-			full.reset()
-			tail.reset()
+			full.Reset()
+			tail.Reset()
 		}
 	})
 }
@@ -135,19 +135,20 @@ func maxAbs(v []float32) float64 {
 // TestScoreGraphKeepsPreActivations checks that the score graph's z1 is
 // x·W1 + b1 (not the activation written over it in place).
 func TestScoreGraphKeepsPreActivations(t *testing.T) {
-	for _, act := range []string{ActReLU, ActTanh} {
+	for _, tanh := range []bool{reluAct, tanhAct} {
+		act := actName(tanh)
 		rng := rand.New(rand.NewSource(2))
-		m := newMLP(5, []int{6}, 3, act, rng)
+		m := NewMLP(5, []int{6}, 3, tanh, rng)
 		b := m.params[1].Data().([]float32)
 		for i := range b {
 			b[i] = float32(i) - 2.5
 		}
-		g, err := buildScore(m, 4)
+		g, err := BuildScore(m, 4)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fillGraph(g, 3, rng)
-		if _, err := g.run(nil); err != nil {
+		if _, err := g.Run(nil); err != nil {
 			t.Fatal(err)
 		}
 		w := m.params[0].Data().([]float32)
@@ -156,9 +157,9 @@ func TestScoreGraphKeepsPreActivations(t *testing.T) {
 			for j := 0; j < 6; j++ {
 				want := float64(b[j])
 				for i := 0; i < 5; i++ {
-					want += float64(g.x[r*5+i]) * float64(w[i*6+j])
+					want += float64(g.X[r*5+i]) * float64(w[i*6+j])
 				}
-				got := float64(g.z1[r*6+j])
+				got := float64(g.Z1[r*6+j])
 				if math.Abs(got-want) > 1e-5 {
 					t.Fatalf("%s: z1[%d][%d] = %v, want %v", act, r, j, got, want)
 				}
@@ -168,8 +169,8 @@ func TestScoreGraphKeepsPreActivations(t *testing.T) {
 		if !negative {
 			t.Fatalf("%s: no clearly negative pre-activation: the test cannot see an activation applied in place", act)
 		}
-		g.reset()
-		g.close()
+		g.Reset()
+		g.Close()
 	}
 }
 
@@ -178,20 +179,20 @@ func TestScoreGraphKeepsPreActivations(t *testing.T) {
 func TestTailSGDStepMatchesUpdate(t *testing.T) {
 	const in, classes, n = 11, 3, 5
 	rng := rand.New(rand.NewSource(4))
-	m := newMLP(in, []int{8}, classes, ActReLU, rng)
-	tail, err := buildTail(m, n, lossSpec{})
+	m := NewMLP(in, []int{8}, classes, reluAct, rng)
+	tail, err := BuildTail(m, n, Loss{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tail.close()
+	defer tail.Close()
 	fillGraph(tail, classes, rng)
-	for i := range tail.z1 {
-		tail.z1[i] = float32(rng.NormFloat64())
+	for i := range tail.Z1 {
+		tail.Z1[i] = float32(rng.NormFloat64())
 	}
-	if _, err := tail.run(nil); err != nil {
+	if _, err := tail.Run(nil); err != nil {
 		t.Fatal(err)
 	}
-	viaGrads, fused := m.clone(), m.clone()
+	viaGrads, fused := m.Clone(), m.Clone()
 	gv, err := tail.gradValues(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +200,7 @@ func TestTailSGDStepMatchesUpdate(t *testing.T) {
 	if err := sgdUpdate(viaGrads.params, gv, 0.3); err != nil {
 		t.Fatal(err)
 	}
-	if err := tail.tail.sgdStep(tail.x, fused.params[0], fused.params[1], 0.3); err != nil {
+	if err := tail.tail.sgdStep(tail.X, fused.params[0], fused.params[1], 0.3); err != nil {
 		t.Fatal(err)
 	}
 	rest, err := tail.nodeGrads(nil)
@@ -218,7 +219,7 @@ func TestTailSGDStepMatchesUpdate(t *testing.T) {
 			t.Fatalf("parameter %d did not move", j)
 		}
 	}
-	if err := tail.tail.sgdStep(tail.x[1:], fused.params[0], fused.params[1], 0.3); err == nil {
+	if err := tail.tail.sgdStep(tail.X[1:], fused.params[0], fused.params[1], 0.3); err == nil {
 		t.Error("sgdStep accepted rows of the wrong size")
 	}
 }

@@ -1,6 +1,6 @@
 //go:build openblas
 
-package trainer
+package model
 
 // The openblas build routes every matrix multiply through OpenBLAS via cgo:
 // Gorgonia's and gorgonia.org/tensor's BLAS and the gonum blas32/blas64

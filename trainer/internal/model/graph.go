@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"fmt"
@@ -7,37 +7,41 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// lossSpec chooses the per-example loss a training graph differentiates.
-type lossSpec struct {
-	gamma float64 // focal gamma; 0 = plain cross-entropy
-	alpha bool    // multiply by a per-example alpha input
+// Loss chooses the per-example loss a training graph differentiates.
+type Loss struct {
+	Gamma float64 // focal gamma; 0 = plain cross-entropy
+	Alpha bool    // multiply by a per-example alpha input
 }
 
-// netGraph is one compiled Gorgonia graph of fixed batch size n over a
+// Graph is one compiled Gorgonia graph of fixed batch size n over a
 // model's shared parameter tensors. A forward graph outputs log-probabilities;
 // a training graph also outputs the weighted loss and the gradients of the
 // parameters.
-type netGraph struct {
-	n     int
+type Graph struct {
+	// N is the batch size.
+	N     int
 	train bool
 	g     *G.ExprGraph
 	vm    G.VM
-	learn G.Nodes // parameter nodes, in mlp.params order
+	learn G.Nodes // parameter nodes, in MLP.params order
 
-	// Bound inputs: the step copies a batch into their backing slices.
-	// In a tail graph x is not bound: it holds the rows for tailGrads.
-	// With plain cross-entropy onehot and weight are not bound either: run
+	// Bound inputs: the caller copies a batch into their backing slices
+	// (X: N x inputs features; Onehot: N x classes labels; Weight: N
+	// per-example weights; Alpha: N focal alphas, nil without).
+	// In a tail graph X is not bound: it holds the rows for tailGrads.
+	// With plain cross-entropy Onehot and Weight are not bound either: Run
 	// folds them into target.
-	x, onehot, weight, alpha []float32
+	X, Onehot, Weight, Alpha []float32
 	target                   []float32
 	logp                     *G.Node   // n x classes log-probabilities
 	cost                     *G.Node   // training only: sum_i weight_i * loss_i
 	grads                    G.Nodes   // training only: gradients of learn, in order
 	rw                       *rewinder // reruns keeping the registers; nil: Reset
 
-	// Score graphs: the first layer's pre-activations (n x width), copied
-	// there by the run. Tail graphs: the bound input they start from.
-	z1    []float32
+	// Z1 is, in a score graph, the first layer's pre-activations
+	// (N x width), copied there by the run; in a tail graph, the bound
+	// input it starts from.
+	Z1    []float32
 	z1Val G.Value // the read target of a score graph
 
 	tail *tailGrads // tail graphs only
@@ -65,29 +69,29 @@ const (
 	kindTrainFull
 )
 
-// buildForward compiles a forward-only graph of batch size n over m.
-func buildForward(m *mlp, n int) (*netGraph, error) {
-	return buildGraph(m, n, kindForward, lossSpec{})
+// BuildForward compiles a forward-only graph of batch size n over m.
+func BuildForward(m *MLP, n int) (*Graph, error) {
+	return buildGraph(m, n, kindForward, Loss{})
 }
 
-// buildScore compiles a forward-only graph of batch size n over m that also
+// BuildScore compiles a forward-only graph of batch size n over m that also
 // copies the first layer's pre-activations into z1: the first pass of a
 // two-pass step.
-func buildScore(m *mlp, n int) (*netGraph, error) {
-	return buildGraph(m, n, kindScore, lossSpec{})
+func BuildScore(m *MLP, n int) (*Graph, error) {
+	return buildGraph(m, n, kindScore, Loss{})
 }
 
-// buildTrain compiles a training graph of batch size n over m: the cost is
+// BuildTrain compiles a training graph of batch size n over m: the cost is
 // the weighted sum of the per-example losses chosen by ls.
-func buildTrain(m *mlp, n int, ls lossSpec) (*netGraph, error) {
+func BuildTrain(m *MLP, n int, ls Loss) (*Graph, error) {
 	return buildGraph(m, n, kindTrain, ls)
 }
 
-// buildTail compiles the second pass of a two-pass step: a training graph
+// BuildTail compiles the second pass of a two-pass step: a training graph
 // of batch size n over m that starts from the selected rows' first-layer
 // pre-activations, computed by the score graph, instead of recomputing
 // them (see tailGrads).
-func buildTail(m *mlp, n int, ls lossSpec) (*netGraph, error) {
+func BuildTail(m *MLP, n int, ls Loss) (*Graph, error) {
 	return buildGraph(m, n, kindTail, ls)
 }
 
@@ -109,24 +113,24 @@ func input(g *G.ExprGraph, name string, shape ...int) (*G.Node, []float32) {
 	return node, back
 }
 
-func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err error) {
+func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 	defer func() {
 		// Gorgonia reports some shape errors by panicking.
 		if r := recover(); r != nil {
-			ng, err = nil, fmt.Errorf("trainer: building a graph of size %d: %v", n, r)
+			ng, err = nil, fmt.Errorf("model: building a graph of size %d: %v", n, r)
 		}
 	}()
 	train := kind == kindTrain || kind == kindTail || kind == kindTrainFull
 	g := G.NewGraph()
-	ng = &netGraph{n: n, train: train, g: g}
+	ng = &Graph{N: n, train: train, g: g}
 	first := 0 // the first layer computed by the graph
 	var h *G.Node
 	if kind == kindTail {
 		first = 1
-		h, ng.z1 = input(g, "z1", n, m.dims[1])
-		ng.x = make([]float32, n*m.inputs())
+		h, ng.Z1 = input(g, "z1", n, m.dims[1])
+		ng.X = make([]float32, n*m.Inputs())
 	} else {
-		h, ng.x = input(g, "x", n, m.inputs())
+		h, ng.X = input(g, "x", n, m.Inputs())
 	}
 	for i, p := range m.params[2*first:] {
 		i += 2 * first
@@ -137,9 +141,9 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 		ng.learn = append(ng.learn, G.NewMatrix(g, G.Float32, G.WithShape(p.Shape()...), G.WithName(name), G.WithValue(p)))
 	}
 	z1 := h // the node whose gradient is dL/dz1 (tail and train graphs)
-	for l := first; l < m.layers(); l++ {
+	for l := first; l < m.Layers(); l++ {
 		if l > 0 {
-			if m.act == ActTanh {
+			if m.tanh {
 				h, err = G.Tanh(h)
 			} else {
 				h, err = G.Rectify(h)
@@ -167,8 +171,8 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 		if l == 0 && kind == kindScore {
 			// Copy the pre-activations out during the run: the register
 			// may be overwritten in place by the activation.
-			ng.z1 = make([]float32, n*m.dims[1])
-			ng.z1Val = tensor.New(tensor.WithShape(n, m.dims[1]), tensor.WithBacking(ng.z1))
+			ng.Z1 = make([]float32, n*m.dims[1])
+			ng.z1Val = tensor.New(tensor.WithShape(n, m.dims[1]), tensor.WithBacking(ng.Z1))
 			G.Read(h, &ng.z1Val)
 		}
 	}
@@ -211,16 +215,16 @@ func buildGraph(m *mlp, n int, kind graphKind, ls lossSpec) (ng *netGraph, err e
 // that it can never be negative); with alpha, times alpha_i. With fold and
 // plain cross-entropy the weights and labels are folded into one target
 // matrix instead (see foldTarget).
-func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
-	g, n, c := ng.g, ng.n, m.classes()
-	if fold && ls == (lossSpec{}) {
+func (ng *Graph) addCost(m *MLP, ls Loss, fold bool) error {
+	g, n, c := ng.g, ng.N, m.Classes()
+	if fold && ls == (Loss{}) {
 		// Plain cross-entropy: sum_i w_i * -sum_c y_ic logp_ic is
 		// sum(logp ⊙ T) with T_ic = -w_i y_ic, formed by run: two ops
 		// (and their gradients) instead of five, which at M=32 cost more
 		// than their arithmetic.
 		tn, tb := input(g, "target", n, c)
 		ng.target = tb
-		ng.onehot, ng.weight = make([]float32, n*c), make([]float32, n)
+		ng.Onehot, ng.Weight = make([]float32, n*c), make([]float32, n)
 		prod, err := G.HadamardProd(ng.logp, tn)
 		if err != nil {
 			return err
@@ -230,7 +234,7 @@ func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
 	}
 	yn, yb := input(g, "onehot", n, c)
 	wn, wb := input(g, "weight", n)
-	ng.onehot, ng.weight = yb, wb
+	ng.Onehot, ng.Weight = yb, wb
 	prod, err := G.HadamardProd(ng.logp, yn)
 	if err != nil {
 		return err
@@ -243,7 +247,7 @@ func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
 	if err != nil {
 		return err
 	}
-	if ls.gamma > 0 {
+	if ls.Gamma > 0 {
 		p, err := G.Exp(ng.logp)
 		if err != nil {
 			return err
@@ -261,7 +265,7 @@ func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
 		if err != nil {
 			return err
 		}
-		mod, err := G.Pow(q, G.NewConstant(float32(ls.gamma)))
+		mod, err := G.Pow(q, G.NewConstant(float32(ls.Gamma)))
 		if err != nil {
 			return err
 		}
@@ -269,9 +273,9 @@ func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
 			return err
 		}
 	}
-	if ls.alpha {
+	if ls.Alpha {
 		an, ab := input(g, "alpha", n)
-		ng.alpha = ab
+		ng.Alpha = ab
 		if loss, err = G.HadamardProd(an, loss); err != nil {
 			return err
 		}
@@ -284,11 +288,11 @@ func (ng *netGraph) addCost(m *mlp, ls lossSpec, fold bool) error {
 	return err
 }
 
-// run executes the graph once. For a forward graph it copies the
+// Run executes the graph once. For a forward graph it copies the
 // log-probabilities into logp (n*classes); for a training graph it also
 // returns the cost and leaves the gradients for the solver. The caller must
-// call reset after stepping the solver.
-func (ng *netGraph) run(logp []float32) (cost float64, err error) {
+// call Reset after stepping the solver.
+func (ng *Graph) Run(logp []float32) (cost float64, err error) {
 	ng.foldTarget()
 	if err = ng.vm.RunAll(); err != nil {
 		return 0, err
@@ -309,21 +313,21 @@ func (ng *netGraph) run(logp []float32) (cost float64, err error) {
 
 // foldTarget sets target from onehot and weight (T_ic = -w_i y_ic) when
 // the graph has one.
-func (ng *netGraph) foldTarget() {
+func (ng *Graph) foldTarget() {
 	if ng.target == nil {
 		return
 	}
-	c := len(ng.target) / ng.n
-	for r, w := range ng.weight {
+	c := len(ng.target) / ng.N
+	for r, w := range ng.Weight {
 		for j := r * c; j < (r+1)*c; j++ {
-			ng.target[j] = -w * ng.onehot[j]
+			ng.target[j] = -w * ng.Onehot[j]
 		}
 	}
 }
 
-// reset readies the machine for the next run, keeping its intermediate
+// Reset readies the machine for the next run, keeping its intermediate
 // tensors when it can (see rewinder).
-func (ng *netGraph) reset() {
+func (ng *Graph) Reset() {
 	if ng.rw != nil {
 		ng.rw.rewind()
 		return
@@ -331,8 +335,8 @@ func (ng *netGraph) reset() {
 	ng.vm.Reset()
 }
 
-// close releases the machine.
-func (ng *netGraph) close() {
+// Close releases the machine.
+func (ng *Graph) Close() {
 	if ng.vm != nil {
 		ng.vm.Close()
 	}

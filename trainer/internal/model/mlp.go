@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"fmt"
@@ -8,36 +8,29 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Activation names accepted by ModelConfig.Activation.
-const (
-	// ActReLU is the rectified linear unit (He initialisation).
-	ActReLU = "relu"
-	// ActTanh is the hyperbolic tangent (Glorot initialisation).
-	ActTanh = "tanh"
-)
-
-// mlp holds the parameters of a multi-layer perceptron: for every layer a
+// MLP holds the parameters of a multi-layer perceptron: for every layer a
 // weight matrix (in x out) and a bias row (1 x out). The dense tensors are
 // shared by every graph built on the model, and the solver updates them in
 // place.
-type mlp struct {
+type MLP struct {
 	dims   []int           // input, hidden..., classes
-	act    string          // hidden activation
+	tanh   bool            // hidden activation: tanh, else ReLU
 	params []*tensor.Dense // w0, b0, w1, b1, ...
 }
 
-// newMLP creates a model with seeded initial weights: He-normal for ReLU,
-// Glorot-uniform for tanh, zero biases.
-func newMLP(in int, hidden []int, classes int, act string, rng *rand.Rand) *mlp {
+// NewMLP creates a model with seeded initial weights and zero biases:
+// the hidden layers use tanh (Glorot-uniform initialisation) if tanh is
+// true, else ReLU (He-normal).
+func NewMLP(in int, hidden []int, classes int, tanh bool, rng *rand.Rand) *MLP {
 	dims := make([]int, 0, len(hidden)+2)
 	dims = append(dims, in)
 	dims = append(dims, hidden...)
 	dims = append(dims, classes)
-	m := &mlp{dims: dims, act: act}
+	m := &MLP{dims: dims, tanh: tanh}
 	for l := 0; l+1 < len(dims); l++ {
 		fanIn, fanOut := dims[l], dims[l+1]
 		w := make([]float32, fanIn*fanOut)
-		if act == ActTanh {
+		if tanh {
 			lim := math.Sqrt(6 / float64(fanIn+fanOut))
 			for i := range w {
 				w[i] = float32((2*rng.Float64() - 1) * lim)
@@ -55,18 +48,18 @@ func newMLP(in int, hidden []int, classes int, act string, rng *rand.Rand) *mlp 
 	return m
 }
 
-// layers returns the number of weight layers.
-func (m *mlp) layers() int { return len(m.dims) - 1 }
+// Layers returns the number of weight layers.
+func (m *MLP) Layers() int { return len(m.dims) - 1 }
 
-// classes returns the number of outputs.
-func (m *mlp) classes() int { return m.dims[len(m.dims)-1] }
+// Classes returns the number of outputs.
+func (m *MLP) Classes() int { return m.dims[len(m.dims)-1] }
 
-// inputs returns the number of input features.
-func (m *mlp) inputs() int { return m.dims[0] }
+// Inputs returns the number of input features.
+func (m *MLP) Inputs() int { return m.dims[0] }
 
-// clone returns a deep copy with tensors of its own.
-func (m *mlp) clone() *mlp {
-	c := &mlp{dims: append([]int(nil), m.dims...), act: m.act}
+// Clone returns a deep copy with tensors of its own.
+func (m *MLP) Clone() *MLP {
+	c := &MLP{dims: append([]int(nil), m.dims...), tanh: m.tanh}
 	for _, p := range m.params {
 		d := append([]float32(nil), p.Data().([]float32)...)
 		c.params = append(c.params, tensor.New(tensor.WithShape(p.Shape().Clone()...), tensor.WithBacking(d)))
@@ -74,20 +67,20 @@ func (m *mlp) clone() *mlp {
 	return c
 }
 
-// copyFrom copies o's parameter values into m's tensors, keeping m's
+// CopyFrom copies o's parameter values into m's tensors, keeping m's
 // tensors (and so every graph bound to them). The shapes must match.
-func (m *mlp) copyFrom(o *mlp) {
+func (m *MLP) CopyFrom(o *MLP) {
 	if len(o.params) != len(m.params) {
-		panic("trainer: copyFrom with a different architecture")
+		panic("model: CopyFrom with a different architecture")
 	}
 	for i, p := range m.params {
 		copy(p.Data().([]float32), o.params[i].Data().([]float32))
 	}
 }
 
-// finite reports whether every parameter is finite; if not, it names the
+// Finite reports whether every parameter is finite; if not, it names the
 // first bad tensor.
-func (m *mlp) finite() (bool, string) {
+func (m *MLP) Finite() (bool, string) {
 	for i, p := range m.params {
 		for _, v := range p.Data().([]float32) {
 			f := float64(v)
@@ -103,11 +96,21 @@ func (m *mlp) finite() (bool, string) {
 	return true, ""
 }
 
-// numParams returns the number of scalar parameters.
-func (m *mlp) numParams() int {
+// NumParams returns the number of scalar parameters.
+func (m *MLP) NumParams() int {
 	n := 0
 	for _, p := range m.params {
 		n += p.Shape().TotalSize()
 	}
 	return n
+}
+
+// Values returns the backing slices of the parameters (w0, b0, w1, b1, ...
+// row-major), shared with the model: writing them changes the model.
+func (m *MLP) Values() [][]float32 {
+	out := make([][]float32, len(m.params))
+	for i, p := range m.params {
+		out[i] = p.Data().([]float32)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"fmt"
@@ -16,34 +16,58 @@ type speedCase struct {
 	name   string
 	in     int
 	hidden []int
-	act    string
-	ls     lossSpec
+	tanh   bool
+	ls     Loss
 }
 
 var speedCases = []speedCase{
-	{"relu", 20, []int{16}, ActReLU, lossSpec{}},
-	{"tanh two layers", 12, []int{16, 8}, ActTanh, lossSpec{}},
-	{"relu focal alpha", 20, []int{16}, ActReLU, lossSpec{gamma: 2, alpha: true}},
-	{"tanh focal", 12, []int{8, 8}, ActTanh, lossSpec{gamma: 0.5}},
+	{"relu", 20, []int{16}, reluAct, Loss{}},
+	{"tanh two layers", 12, []int{16, 8}, tanhAct, Loss{}},
+	{"relu focal alpha", 20, []int{16}, reluAct, Loss{Gamma: 2, Alpha: true}},
+	{"tanh focal", 12, []int{8, 8}, tanhAct, Loss{Gamma: 0.5}},
 }
 
 // fillGraph writes seeded inputs into a graph's bound slices: features,
 // one-hot labels, weights summing to 1 and alphas.
-func fillGraph(ng *netGraph, classes int, rng *rand.Rand) {
-	for i := range ng.x {
-		ng.x[i] = float32(rng.NormFloat64())
+func fillGraph(ng *Graph, classes int, rng *rand.Rand) {
+	for i := range ng.X {
+		ng.X[i] = float32(rng.NormFloat64())
 	}
-	if ng.onehot == nil {
+	if ng.Onehot == nil {
 		return
 	}
-	clear(ng.onehot)
-	for r := 0; r < ng.n; r++ {
-		ng.onehot[r*classes+rng.Intn(classes)] = 1
-		ng.weight[r] = 1 / float32(ng.n)
+	clear(ng.Onehot)
+	for r := 0; r < ng.N; r++ {
+		ng.Onehot[r*classes+rng.Intn(classes)] = 1
+		ng.Weight[r] = 1 / float32(ng.N)
 	}
-	for i := range ng.alpha {
-		ng.alpha[i] = 0.25 + 0.5*float32(rng.Intn(2))
+	for i := range ng.Alpha {
+		ng.Alpha[i] = 0.25 + 0.5*float32(rng.Intn(2))
 	}
+}
+
+// Activations of NewMLP, for readable test tables.
+const (
+	reluAct = false
+	tanhAct = true
+)
+
+// actName names an activation for test output.
+func actName(tanh bool) string {
+	if tanh {
+		return "tanh"
+	}
+	return "relu"
+}
+
+// maxDiff returns the largest absolute difference of two equally long
+// slices.
+func maxDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
 }
 
 // valueData returns a copy of a node's value as float32s.
@@ -80,22 +104,22 @@ func TestRewindMatchesReset(t *testing.T) {
 	const classes, n, steps = 3, 9, 6
 	for _, c := range speedCases {
 		t.Run(c.name, func(t *testing.T) {
-			init := newMLP(c.in, c.hidden, classes, c.act, rand.New(rand.NewSource(7)))
-			var graphs [2][2]*netGraph // [rewound, reset][forward, train]
-			var models [2]*mlp
+			init := NewMLP(c.in, c.hidden, classes, c.tanh, rand.New(rand.NewSource(7)))
+			var graphs [2][2]*Graph // [rewound, reset][forward, train]
+			var models [2]*MLP
 			for i := range graphs {
-				models[i] = init.clone()
-				fg, err := buildForward(models[i], n)
+				models[i] = init.Clone()
+				fg, err := BuildForward(models[i], n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				tg, err := buildTrain(models[i], n, c.ls)
+				tg, err := BuildTrain(models[i], n, c.ls)
 				if err != nil {
 					t.Fatal(err)
 				}
-				graphs[i] = [2]*netGraph{fg, tg}
-				t.Cleanup(fg.close)
-				t.Cleanup(tg.close)
+				graphs[i] = [2]*Graph{fg, tg}
+				t.Cleanup(fg.Close)
+				t.Cleanup(tg.Close)
 			}
 			for _, g := range graphs[0] {
 				if g.rw == nil {
@@ -111,7 +135,7 @@ func TestRewindMatchesReset(t *testing.T) {
 					rng := rand.New(rand.NewSource(int64(100 + s)))
 					for _, g := range gs {
 						fillGraph(g, classes, rng)
-						if _, err := g.run(nil); err != nil {
+						if _, err := g.Run(nil); err != nil {
 							t.Fatal(err)
 						}
 						outs[i] = append(outs[i], valueData(t, g.logp))
@@ -129,7 +153,7 @@ func TestRewindMatchesReset(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, g := range gs {
-						g.reset()
+						g.Reset()
 					}
 				}
 				for j := range outs[0] {
@@ -151,14 +175,14 @@ func TestRewindMatchesReset(t *testing.T) {
 // memory with an input or a parameter, so that no op of the next run can
 // write into them.
 func TestRewindDropsArguments(t *testing.T) {
-	m := newMLP(6, []int{5}, 3, ActReLU, rand.New(rand.NewSource(1)))
-	tg, err := buildTrain(m, 4, lossSpec{})
+	m := NewMLP(6, []int{5}, 3, reluAct, rand.New(rand.NewSource(1)))
+	tg, err := BuildTrain(m, 4, Loss{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tg.close()
+	defer tg.Close()
 	fillGraph(tg, 3, rand.New(rand.NewSource(2)))
-	if _, err := tg.run(nil); err != nil {
+	if _, err := tg.Run(nil); err != nil {
 		t.Fatal(err)
 	}
 	regs := *tg.rw.cpumem
@@ -171,7 +195,7 @@ func TestRewindDropsArguments(t *testing.T) {
 	if kept == 0 || len(tg.rw.args) < 5 {
 		t.Fatalf("%d registers hold values, %d arguments known: nothing to test", kept, len(tg.rw.args))
 	}
-	tg.reset()
+	tg.Reset()
 	if *tg.rw.pc != 0 {
 		t.Fatalf("pc = %d after rewind", *tg.rw.pc)
 	}
@@ -195,13 +219,13 @@ func TestRewindDropsArguments(t *testing.T) {
 // gradient, plus one for the input gradient of every layer but the first.
 func TestTrainGraphPruned(t *testing.T) {
 	for _, hidden := range [][]int{{16}, {16, 8}} {
-		m := newMLP(20, hidden, 3, ActReLU, rand.New(rand.NewSource(1)))
+		m := NewMLP(20, hidden, 3, reluAct, rand.New(rand.NewSource(1)))
 		layers := len(hidden) + 1
 		// Forward products, the weight gradients and the gradients of the
 		// hidden inputs; not the gradient of x. A training graph leaves
 		// the first layer's weight gradient to tailGrads.
 		for kind, want := range map[graphKind]int{kindTrainFull: 3*layers - 1, kindTrain: 3*layers - 2} {
-			tg, err := buildGraph(m, 9, kind, lossSpec{})
+			tg, err := buildGraph(m, 9, kind, Loss{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,7 +235,7 @@ func TestTrainGraphPruned(t *testing.T) {
 					matmuls++
 				}
 			}
-			tg.close()
+			tg.Close()
 			if matmuls != want {
 				t.Errorf("hidden %v, kind %d: %d matrix products compiled, want %d", hidden, kind, matmuls, want)
 			}
@@ -392,64 +416,6 @@ func TestParallelChunks(t *testing.T) {
 				t.Fatalf("n=%d: index %d covered %d times", n, i, h)
 			}
 		}
-	}
-}
-
-// TestApplyGradsMatchesDualValues steps SGD, momentum and Adam through
-// applyGrads and, on a twin model, through Gorgonia's usual path (a graph
-// with every gradient, dual values bound by the machine), and requires the
-// same parameters.
-func TestApplyGradsMatchesDualValues(t *testing.T) {
-	for _, mc := range []ModelConfig{{Optimizer: OptSGD}, {Optimizer: OptSGD, Momentum: 0.9}, {Optimizer: OptAdam}} {
-		t.Run(fmt.Sprintf("%s momentum %g", mc.Optimizer, mc.Momentum), func(t *testing.T) {
-			init := newMLP(10, []int{8}, 3, ActReLU, rand.New(rand.NewSource(9)))
-			a := &arm{model: init.clone(), opt: mc, cfg: ArmConfig{LR: 0.05}}
-			a.solver = newSolver(mc, a.cfg.LR)
-			tgA, err := buildTrain(a.model, 6, lossSpec{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tgA.close()
-			twin := init.clone()
-			tgB, err := buildGraph(twin, 6, kindTrainFull, lossSpec{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tgB.close()
-			vmB := G.NewTapeMachine(tgB.g, G.BindDualValues(tgB.learn...), G.WithEngine(fastEngine{}))
-			defer vmB.Close()
-			solverB := newSolver(mc, 0.05)
-			for s := 0; s < 4; s++ {
-				fillGraph(tgA, 3, rand.New(rand.NewSource(int64(s))))
-				fillGraph(tgB, 3, rand.New(rand.NewSource(int64(s))))
-				if _, err := tgA.run(nil); err != nil {
-					t.Fatal(err)
-				}
-				if err := a.applyGrads(tgA); err != nil {
-					t.Fatal(err)
-				}
-				tgA.reset()
-				tgB.foldTarget() // run does this; the test drives the machine itself
-				if err := vmB.RunAll(); err != nil {
-					t.Fatal(err)
-				}
-				if err := solverB.Step(G.NodesToValueGrads(tgB.learn)); err != nil {
-					t.Fatal(err)
-				}
-				vmB.Reset()
-			}
-			// The first layer's gradient is a product of our own (the
-			// training graph stops at its pre-activations), so its last
-			// bits may differ from Gorgonia's; every other one is Gorgonia's.
-			for j, p := range a.model.params {
-				if d := maxDiff(p.Data().([]float32), twin.params[j].Data().([]float32)); d > 1e-6 {
-					t.Fatalf("parameter %d differs by %g", j, d)
-				}
-			}
-			if sameBits(a.model.params[0].Data().([]float32), init.params[0].Data().([]float32)) {
-				t.Fatal("parameters did not move")
-			}
-		})
 	}
 }
 

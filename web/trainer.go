@@ -8,10 +8,10 @@ import (
 	"github.com/ohemlab/ohemlab/web/store"
 )
 
-// Engine is what the server needs of the training engine: exactly the
+// Trainer is what the server needs of the training loop: exactly the
 // methods of *trainer.Trainer it calls, so that tests can use fakes. All
 // methods must be safe for concurrent use.
-type Engine interface {
+type Trainer interface {
 	// Apply validates a live change and applies it at the next batch.
 	Apply(ch trainer.Change) (*trainer.ConfigEvent, error)
 	// Reset restarts training from scratch with cfg.
@@ -34,8 +34,8 @@ type Engine interface {
 	Example(arm int, id int) (trainer.ExampleStats, error)
 }
 
-// *trainer.Trainer is the production Engine.
-var _ Engine = (*trainer.Trainer)(nil)
+// *trainer.Trainer is the production Trainer.
+var _ Trainer = (*trainer.Trainer)(nil)
 
 // RunStore is the saved-runs store the /api/runs routes serve;
 // *store.Store satisfies it. Ids and names reaching it have passed

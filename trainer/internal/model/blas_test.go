@@ -1,4 +1,4 @@
-package trainer
+package model
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 // TestBLASSelection checks that the BLAS constant names the library that
 // Gorgonia and gonum's blas32 actually use in this build.
 func TestBLASSelection(t *testing.T) {
-	want := map[string]string{"gonum": "gonum.Implementation", "openblas": "trainer.openBLAS"}[BLAS]
+	want := map[string]string{"gonum": "gonum.Implementation", "openblas": "model.openBLAS"}[BLAS]
 	if want == "" {
 		t.Fatalf("BLAS = %q, want gonum or openblas", BLAS)
 	}
