@@ -15,11 +15,12 @@ build_tools() {
 }
 
 # start_server runs "ohemlab serve" on 127.0.0.1 port 0 (the system picks
-# a free port) with --no-store and $SERVER_ARGS, sets SERVER_PID and
+# a free port) with $STORE_ARGS (default --no-store) and $SERVER_ARGS,
+# prefixed by $SERVER_PIN (e.g. "taskset -c 1"), sets SERVER_PID and
 # SERVER_URL, and waits until /healthz answers.
 start_server() {
-	# shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
-	"$OHEMLAB" serve --addr 127.0.0.1:0 --no-store ${SERVER_ARGS:-} >"$WORK_DIR/server.out" 2>"$WORK_DIR/server.err" &
+	# shellcheck disable=SC2086 # SERVER_PIN, STORE_ARGS and SERVER_ARGS are word lists
+	${SERVER_PIN:-} "$OHEMLAB" serve --addr 127.0.0.1:0 ${STORE_ARGS:---no-store} ${SERVER_ARGS:-} >"$WORK_DIR/server.out" 2>"$WORK_DIR/server.err" &
 	SERVER_PID=$!
 	SERVER_URL=
 	for _ in $(seq 600); do

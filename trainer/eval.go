@@ -14,10 +14,11 @@ const (
 )
 
 // forwardRows runs the arm's forward graph over rows examples (dim features
-// each, row-major in x) in chunks of at most chunk and calls fn with each
-// chunk's first row and log-probabilities. The last chunk is padded with
-// zeros; fn only sees real rows.
-func (a *arm) forwardRows(x []float32, rows, dim, classes, chunk int, fn func(first int, logp []float32)) error {
+// each, written by fill(dst, first, n) for rows first..first+n-1) in chunks
+// of at most chunk and calls fn with each chunk's first row and
+// log-probabilities. The last chunk is padded with zeros; fn only sees real
+// rows.
+func (a *arm) forwardRows(fill func(dst []float32, first, n int), rows, dim, classes, chunk int, fn func(first int, logp []float32)) error {
 	n := min(chunk, rows)
 	if n == 0 {
 		return nil
@@ -29,7 +30,7 @@ func (a *arm) forwardRows(x []float32, rows, dim, classes, chunk int, fn func(fi
 	logp := make([]float32, n*classes)
 	for first := 0; first < rows; first += n {
 		cnt := min(n, rows-first)
-		copy(g.X, x[first*dim:(first+cnt)*dim])
+		fill(g.X[:cnt*dim], first, cnt)
 		clear(g.X[cnt*dim:])
 		_, err := g.Run(logp)
 		g.Reset()
@@ -52,7 +53,7 @@ func (a *arm) evaluate(set *data.Set, step, version int64) (*EvalEvent, error) {
 		conf[i] = make([]int, c)
 	}
 	lossSum := 0.0
-	err := a.forwardRows(set.TestX, set.NumTest(), set.Dim, c, evalChunk, func(first int, logp []float32) {
+	err := a.forwardRows(set.TestRowsTo, set.NumTest(), set.Dim, c, evalChunk, func(first int, logp []float32) {
 		for r := 0; r*c < len(logp); r++ {
 			row := logp[r*c : (r+1)*c]
 			y := int(set.TestY[first+r])
@@ -125,7 +126,8 @@ func (a *arm) surface(bounds [4]float64, classes int) (*Surface, error) {
 			x[2*i+1] = float32(s.YMin + (float64(r)+0.5)*dy)
 		}
 	}
-	err := a.forwardRows(x, w*h, 2, classes, surfChunk, func(first int, logp []float32) {
+	fill := func(dst []float32, first, n int) { copy(dst, x[2*first:2*(first+n)]) }
+	err := a.forwardRows(fill, w*h, 2, classes, surfChunk, func(first int, logp []float32) {
 		for r := 0; r*classes < len(logp); r++ {
 			s.Prob[first+r] = float32(math.Exp(float64(logp[r*classes+1])))
 		}

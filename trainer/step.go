@@ -35,7 +35,7 @@ func (d *divergence) Error() string {
 func fillRows(x []float32, b *batch, rows []int) {
 	d := b.set.Dim
 	for r, i := range rows {
-		copy(x[r*d:(r+1)*d], b.set.TrainRow(int(b.ids[i])))
+		b.set.TrainRowTo(x[r*d:(r+1)*d], int(b.ids[i]))
 	}
 }
 
@@ -43,7 +43,7 @@ func fillRows(x []float32, b *batch, rows []int) {
 func fillAll(x []float32, b *batch) {
 	d := b.set.Dim
 	for r, id := range b.ids {
-		copy(x[r*d:(r+1)*d], b.set.TrainRow(int(id)))
+		b.set.TrainRowTo(x[r*d:(r+1)*d], int(id))
 	}
 }
 

@@ -75,10 +75,14 @@ func thumbnail(ds *data.Set, id int) (*image.Gray, error) {
 		return nil, fmt.Errorf("no training example %d: ids run from 0 to %d", id, ds.NumTrain()-1)
 	}
 	n := ds.ImageW * ds.ImageH
-	if n > ds.Dim || (id+1)*ds.Dim > len(ds.TrainX) {
+	img := image.NewGray(image.Rect(0, 0, ds.ImageW, ds.ImageH))
+	if n > ds.Dim || (id+1)*ds.Dim > max(len(ds.TrainX), len(ds.TrainPix)) {
 		return nil, fmt.Errorf("dataset %s: image size %dx%d does not fit its %d features", ds.Name, ds.ImageW, ds.ImageH, ds.Dim)
 	}
-	img := image.NewGray(image.Rect(0, 0, ds.ImageW, ds.ImageH))
+	if px := ds.TrainRowBytes(id); px != nil {
+		copy(img.Pix, px[:n])
+		return img, nil
+	}
 	px := ds.TrainX[id*ds.Dim : id*ds.Dim+n]
 	for i, v := range px {
 		switch {

@@ -69,12 +69,14 @@ type Config struct {
 	LabelNoise float64 `json:"label_noise,omitempty"`
 }
 
-// Set is a loaded dataset. Features are float32, row-major, Dim per example.
+// Set is a loaded dataset. Features are row-major, Dim per example: float32
+// in TrainX/TestX, or for image sets bytes in TrainPix/TestPix (a quarter
+// of the memory), read as float32 with TrainRowTo and TestRowsTo.
 // A Set is read-only once loaded: its slices may be shared with other Sets
-// of the same data (MNIST features are loaded once per process).
+// of the same data (MNIST pixels are loaded once per process).
 //
-// Training example i (its id) is row i of TrainX and TrainY; ids are stable
-// for a given Config and seed.
+// Training example i (its id) is row i of the features and TrainY; ids are
+// stable for a given Config and seed.
 type Set struct {
 	// Name is the dataset's name as in Config.Name.
 	Name string
@@ -84,13 +86,18 @@ type Set struct {
 	Dim int
 	// ImageW and ImageH are 28 for MNIST; 0 for feature data.
 	ImageW, ImageH int
-	// TrainX is len(TrainY)*Dim features; TestX likewise.
+	// TrainX is len(TrainY)*Dim features; TestX likewise. Both are nil
+	// when the set keeps its features as pixels.
 	TrainX  []float32
 	TrainY  []int32 // training labels, after label noise
 	CleanY  []int32 // training labels before label noise
 	Flipped []bool  // Flipped[i] = TrainY[i] != CleanY[i] by label noise
 	TestX   []float32
 	TestY   []int32
+	// TrainPix and TestPix hold an image set's features as bytes (MNIST):
+	// feature j of training example i is TrainPix[i*Dim+j]/255. Nil for
+	// feature data.
+	TrainPix, TestPix []byte
 	// Bounds of the 2-D feature space for plots: xmin, xmax, ymin, ymax.
 	// Zero unless Dim is 2.
 	Bounds [4]float64

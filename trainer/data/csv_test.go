@@ -172,8 +172,10 @@ func TestFromTable(t *testing.T) {
 	// Training features are standardised.
 	for j := 0; j < 2; j++ {
 		var sum, sq float64
+		row := make([]float32, s.Dim)
 		for i := 0; i < s.NumTrain(); i++ {
-			v := float64(s.TrainRow(i)[j])
+			s.TrainRowTo(row, i)
+			v := float64(row[j])
 			sum += v
 			sq += v * v
 		}

@@ -61,11 +61,11 @@ func buildDetect(m *mnistData, digit int, frac float64, seed int64) (*Set, error
 		ClassNames: []string{"other", strconv.Itoa(digit)},
 	}
 	var err error
-	s.TrainX, s.TrainY, err = detectPart(m.trainX, m.trainY, dim, d, frac, r)
+	s.TrainPix, s.TrainY, err = detectPart(m.trainX, m.trainY, dim, d, frac, r)
 	if err != nil {
 		return nil, fmt.Errorf("mnist-detect training set: %w", err)
 	}
-	s.TestX, s.TestY, err = detectPart(m.testX, m.testY, dim, d, frac, r)
+	s.TestPix, s.TestY, err = detectPart(m.testX, m.testY, dim, d, frac, r)
 	if err != nil {
 		return nil, fmt.Errorf("mnist-detect test set: %w", err)
 	}
@@ -75,7 +75,7 @@ func buildDetect(m *mnistData, digit int, frac float64, seed int64) (*Set, error
 // detectPart relabels y as digit-vs-rest and subsamples the side in
 // excess so that positives make up frac of the result (keeping as many
 // examples as possible).
-func detectPart(x []float32, y []int32, dim int, digit int32, frac float64, r *rand.Rand) ([]float32, []int32, error) {
+func detectPart(x []byte, y []int32, dim int, digit int32, frac float64, r *rand.Rand) ([]byte, []int32, error) {
 	var pos, neg []int
 	for i, c := range y {
 		if c == digit {
@@ -99,7 +99,7 @@ func detectPart(x []float32, y []int32, dim int, digit int32, frac float64, r *r
 	keep := subsample(pos, np, r)
 	keep = append(keep, subsample(neg, nn, r)...)
 	slices.Sort(keep)
-	gx := make([]float32, 0, len(keep)*dim)
+	gx := make([]byte, 0, len(keep)*dim)
 	gy := make([]int32, len(keep))
 	for k, i := range keep {
 		gx = append(gx, x[i*dim:(i+1)*dim]...)

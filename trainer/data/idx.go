@@ -28,12 +28,12 @@ type IDX struct {
 //
 // Memory grows with the data actually read, so a corrupt header claiming a
 // huge payload costs little.
-func ParseIDX(r io.Reader, ndims int) (*IDX, error) { return parseIDX(r, ndims, -1) }
+func ParseIDX(r io.Reader, ndims int) (*IDX, error) { return parseIDX(r, ndims, -1, nil) }
 
 // parseIDX is ParseIDX; if total >= 0 it is the expected size of the whole
-// input (from a gzip trailer), and the payload is allocated at once when
-// the header agrees with it.
-func parseIDX(r io.Reader, ndims int, total int64) (*IDX, error) {
+// input (from a gzip trailer), and the payload is allocated at once, by
+// alloc if not nil, when the header agrees with it.
+func parseIDX(r io.Reader, ndims int, total int64, alloc func(int) []byte) (*IDX, error) {
 	if ndims < 1 || ndims > 255 {
 		panic("data: ParseIDX: ndims out of range [1, 255]")
 	}
@@ -64,7 +64,7 @@ func parseIDX(r io.Reader, ndims int, total int64) (*IDX, error) {
 	}
 	out := &IDX{Dims: dims}
 	var err error
-	if out.Data, err = readPayload(r, size, total == int64(4+4*ndims+size)); err != nil {
+	if out.Data, err = readPayload(r, size, total == int64(4+4*ndims+size), alloc); err != nil {
 		return nil, err
 	}
 	if err := expectEOF(r); err != nil {
@@ -75,7 +75,11 @@ func parseIDX(r io.Reader, ndims int, total int64) (*IDX, error) {
 
 // ReadIDXFile decodes a gzip-compressed idx file of unsigned bytes with
 // ndims dimensions. Errors name the file.
-func ReadIDXFile(path string, ndims int) (*IDX, error) {
+func ReadIDXFile(path string, ndims int) (*IDX, error) { return readIDXFile(path, ndims, nil) }
+
+// readIDXFile is ReadIDXFile with the payload allocated by alloc (if not
+// nil) when the file's gzip trailer gives its size.
+func readIDXFile(path string, ndims int, alloc func(int) []byte) (*IDX, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -87,7 +91,7 @@ func ReadIDXFile(path string, ndims int) (*IDX, error) {
 		return nil, fmt.Errorf("%s: not a gzip file: %w", path, err)
 	}
 	zr.Multistream(false)
-	d, err := parseIDX(zr, ndims, total)
+	d, err := parseIDX(zr, ndims, total, alloc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -95,13 +99,17 @@ func ReadIDXFile(path string, ndims int) (*IDX, error) {
 }
 
 // readPayload reads exactly size bytes. Unless trusted, the buffer grows
-// with the data read instead of being allocated up front.
-func readPayload(r io.Reader, size int, trusted bool) ([]byte, error) {
+// with the data read instead of being allocated up front (by alloc, if not
+// nil).
+func readPayload(r io.Reader, size int, trusted bool, alloc func(int) []byte) ([]byte, error) {
 	const chunk = 1 << 20
 	var buf []byte
-	if trusted {
+	switch {
+	case trusted && alloc != nil:
+		buf = alloc(size)[:0]
+	case trusted:
 		buf = make([]byte, 0, size)
-	} else {
+	default:
 		buf = make([]byte, 0, min(size, chunk))
 	}
 	for len(buf) < size {

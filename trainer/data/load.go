@@ -44,9 +44,3 @@ func Load(cfg Config, seed int64) (*Set, error) {
 // Is2D reports whether the set has two features, so that it can be drawn
 // in the plane (Bounds is set).
 func (s *Set) Is2D() bool { return s.Dim == 2 }
-
-// TrainRow returns the features of training example i (a view, not a copy).
-func (s *Set) TrainRow(i int) []float32 { return s.TrainX[i*s.Dim : (i+1)*s.Dim] }
-
-// TestRow returns the features of test example i (a view, not a copy).
-func (s *Set) TestRow(i int) []float32 { return s.TestX[i*s.Dim : (i+1)*s.Dim] }

@@ -3,7 +3,6 @@ package data
 import (
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 )
@@ -13,7 +12,7 @@ import (
 type mnistData struct {
 	dir           string // absolute folder, the cache key
 	w, h          int
-	trainX, testX []float32 // pixels scaled to [0, 1]
+	trainX, testX []byte // pixels, 0..255 (features are pixel/255)
 	trainY, testY []int32
 	classes       int
 	classNames    []string
@@ -72,7 +71,11 @@ func decodeMNIST(dir string) (*mnistData, error) {
 	var wg sync.WaitGroup
 	for i, f := range mnistFiles {
 		wg.Go(func() {
-			d, err := ReadIDXFile(filepath.Join(dir, f), dims[i])
+			alloc := lastingBytes
+			if dims[i] == 1 {
+				alloc = nil // labels become int32: the bytes are dropped
+			}
+			d, err := readIDXFile(filepath.Join(dir, f), dims[i], alloc)
 			res[i] = result{d, err}
 		})
 	}
@@ -107,8 +110,9 @@ func decodeMNIST(dir string) (*mnistData, error) {
 	return m, nil
 }
 
-// mnistPart checks that images and labels agree and converts them.
-func mnistPart(dir, imgName, labName string, img, lab *IDX) ([]float32, []int32, error) {
+// mnistPart checks that images and labels agree and converts the labels.
+// The images stay bytes.
+func mnistPart(dir, imgName, labName string, img, lab *IDX) ([]byte, []int32, error) {
 	if img.Dims[0] != lab.Dims[0] {
 		return nil, nil, fmt.Errorf("%s has %d images but %s has %d labels",
 			filepath.Join(dir, imgName), img.Dims[0], filepath.Join(dir, labName), lab.Dims[0])
@@ -120,43 +124,7 @@ func mnistPart(dir, imgName, labName string, img, lab *IDX) ([]float32, []int32,
 		}
 		y[i] = int32(c)
 	}
-	x := make([]float32, len(img.Data))
-	scalePixels(x, img.Data)
-	return x, y, nil
-}
-
-// pixelScale maps a byte to [0, 1].
-var pixelScale = func() (t [256]float32) {
-	for i := range t {
-		t[i] = float32(i) / 255
-	}
-	return t
-}()
-
-// scalePixels sets dst[i] = src[i]/255, in parallel chunks (the first
-// touch of a large fresh buffer is the slow part). len(dst) must equal
-// len(src).
-func scalePixels(dst []float32, src []byte) {
-	const chunk = 1 << 20
-	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), (len(src)+chunk-1)/chunk)
-	next := make(chan int, (len(src)+chunk-1)/chunk)
-	for lo := 0; lo < len(src); lo += chunk {
-		next <- lo
-	}
-	close(next)
-	for range workers {
-		wg.Go(func() {
-			for lo := range next {
-				hi := min(lo+chunk, len(src))
-				d := dst[lo:hi]
-				for i, p := range src[lo:hi] {
-					d[i] = pixelScale[p]
-				}
-			}
-		})
-	}
-	wg.Wait()
+	return img.Data, y, nil
 }
 
 // loadMNISTSet returns the full MNIST set. Its features and test labels
@@ -168,7 +136,7 @@ func loadMNISTSet(cfg Config) (*Set, error) {
 	}
 	return &Set{
 		Name: MNIST, Classes: m.classes, Dim: m.w * m.h, ImageW: m.w, ImageH: m.h,
-		TrainX: m.trainX, TrainY: m.trainY, TestX: m.testX, TestY: m.testY,
+		TrainPix: m.trainX, TrainY: m.trainY, TestPix: m.testX, TestY: m.testY,
 		ClassNames: append([]string(nil), m.classNames...),
 	}, nil
 }

@@ -29,14 +29,14 @@ func TestMNIST(t *testing.T) {
 	if s.NumTrain() != 60000 || s.NumTest() != 10000 || s.Dim != 784 || s.ImageW != 28 || s.ImageH != 28 || s.Classes != 10 {
 		t.Fatalf("got %d/%d examples, dim %d, %dx%d, %d classes", s.NumTrain(), s.NumTest(), s.Dim, s.ImageW, s.ImageH, s.Classes)
 	}
-	if len(s.TrainX) != 60000*784 || len(s.TestX) != 10000*784 {
-		t.Fatal("feature lengths")
+	if len(s.TrainPix) != 60000*784 || len(s.TestPix) != 10000*784 || s.TrainX != nil || s.TestX != nil {
+		t.Fatal("MNIST features are not kept as pixels, one byte each")
 	}
 	if !slices.Equal(s.ClassNames, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}) {
 		t.Errorf("class names %v", s.ClassNames)
 	}
-	lo, hi := slices.Min(s.TrainX), slices.Max(s.TrainX)
-	if lo != 0 || hi != 1 {
+	lo, hi := slices.Min(s.TrainPix), slices.Max(s.TrainPix)
+	if lo != 0 || hi != 255 {
 		t.Errorf("pixels in [%v, %v], want [0, 1]", lo, hi)
 	}
 	// Known MNIST facts: the class counts and the first labels.
@@ -52,7 +52,9 @@ func TestMNIST(t *testing.T) {
 		t.Errorf("first labels %v / %v", s.TrainY[:5], s.TestY[:3])
 	}
 	// Image 0 (a 5) has ink in its middle and none in the corner.
-	if row := s.TrainRow(0); row[0] != 0 || slices.Max(row[14*28:15*28]) == 0 {
+	row := make([]float32, s.Dim)
+	s.TrainRowTo(row, 0)
+	if row[0] != 0 || slices.Max(row[14*28:15*28]) == 0 || slices.Max(row) != 1 {
 		t.Error("image 0 does not look like a digit")
 	}
 	// The second load comes from the cache and shares the features.
@@ -60,7 +62,7 @@ func TestMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if &again.TrainX[0] != &s.TrainX[0] {
+	if &again.TrainPix[0] != &s.TrainPix[0] {
 		t.Error("MNIST features were decoded twice")
 	}
 	if &again.TrainY[0] == &s.TrainY[0] {
@@ -102,7 +104,7 @@ func TestMNISTDetect(t *testing.T) {
 		if tt.testTotal > 0 && (tpos != tt.testPos || s.NumTest() != tt.testTotal) {
 			t.Errorf("test %d positives of %d, want %d of %d", tpos, s.NumTest(), tt.testPos, tt.testTotal)
 		}
-		if len(s.TrainX) != s.NumTrain()*784 || s.ImageW != 28 {
+		if len(s.TrainPix) != s.NumTrain()*784 || len(s.TestPix) != s.NumTest()*784 || s.ImageW != 28 {
 			t.Error("features")
 		}
 	}
@@ -113,7 +115,7 @@ func TestMNISTDetect(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 5)
-	if &a.TrainX[0] != &b.TrainX[0] || &a.TrainY[0] == &b.TrainY[0] || !sameSet(a, b) {
+	if &a.TrainPix[0] != &b.TrainPix[0] || &a.TrainY[0] == &b.TrainY[0] || !sameSet(a, b) {
 		t.Error("same config: features not shared or labels shared")
 	}
 	c, _ := Load(Config{Name: MNISTDetect, PosFrac: 0.6, LabelNoise: 0.1}, 6)
@@ -201,8 +203,11 @@ func TestMNISTDataDir(t *testing.T) {
 	if s.NumTrain() != 4 || s.NumTest() != 2 || s.Dim != 6 || s.ImageW != 3 || s.ImageH != 2 || s.Classes != 3 {
 		t.Fatalf("got %d/%d, dim %d, %dx%d, %d classes", s.NumTrain(), s.NumTest(), s.Dim, s.ImageW, s.ImageH, s.Classes)
 	}
-	if !slices.Equal(s.TrainX[:3], []float32{0, 1, 0.2}) || s.TestX[0] != 7.0/255 {
-		t.Errorf("pixels %v %v", s.TrainX[:3], s.TestX[0])
+	x := make([]float32, 2*s.Dim)
+	s.TrainRowTo(x, 0)
+	s.TestRowsTo(x[s.Dim:], 0, 1)
+	if !slices.Equal(x[:3], []float32{0, 1, 0.2}) || x[s.Dim] != 7.0/255 {
+		t.Errorf("pixels %v %v", x[:3], x[s.Dim])
 	}
 	if !slices.Equal(s.CleanY, []int32{0, 1, 2, 1}) || s.FlippedFrac() != 0.5 {
 		t.Errorf("labels %v, flipped %v", s.CleanY, s.FlippedFrac())
@@ -314,7 +319,7 @@ func TestMNISTCacheConcurrent(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		if &s.TrainX[0] != &sets[0].TrainX[0] {
+		if &s.TrainPix[0] != &sets[0].TrainPix[0] {
 			t.Fatal("features decoded more than once")
 		}
 	}

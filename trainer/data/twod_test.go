@@ -90,12 +90,12 @@ func TestDeterminism(t *testing.T) {
 			if !sameSet(a, b) {
 				t.Error("same seed gave different sets")
 			}
-			if slices.Equal(a.TrainX, c.TrainX) || slices.Equal(a.Flipped, c.Flipped) {
+			if (slices.Equal(a.TrainX, c.TrainX) && slices.Equal(a.TrainPix, c.TrainPix)) || slices.Equal(a.Flipped, c.Flipped) {
 				t.Error("another seed gave the same points or flips")
 			}
 			// Label noise has its own random stream: the points stay.
 			clean, _ := Load(Config{Name: name, PosFrac: cfg.PosFrac}, 1)
-			if !slices.Equal(clean.TrainX, a.TrainX) || !slices.Equal(clean.TrainY, a.CleanY) || !slices.Equal(clean.TestY, a.TestY) {
+			if !slices.Equal(clean.TrainX, a.TrainX) || !slices.Equal(clean.TrainPix, a.TrainPix) || !slices.Equal(clean.TrainY, a.CleanY) || !slices.Equal(clean.TestY, a.TestY) {
 				t.Error("label noise moved the points or changed clean labels")
 			}
 		})
@@ -107,6 +107,7 @@ func sameSet(a, b *Set) bool {
 		slices.Equal(a.TrainX, b.TrainX) && slices.Equal(a.TrainY, b.TrainY) &&
 		slices.Equal(a.CleanY, b.CleanY) && slices.Equal(a.Flipped, b.Flipped) &&
 		slices.Equal(a.TestX, b.TestX) && slices.Equal(a.TestY, b.TestY) &&
+		slices.Equal(a.TrainPix, b.TrainPix) && slices.Equal(a.TestPix, b.TestPix) &&
 		slices.Equal(a.ClassNames, b.ClassNames)
 }
 
