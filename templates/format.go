@@ -44,7 +44,7 @@ func armLetter(i int) string { return string(rune('A' + i)) }
 // "unknown" so that no outside string reaches a class name.
 func stateClass(s string) string {
 	switch s {
-	case "running", "paused", "diverged", "stopped", "loading":
+	case "running", "paused", "diverged", "stopped", "loading", "waiting":
 		return "state-" + s
 	}
 	return "state-unknown"

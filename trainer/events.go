@@ -37,6 +37,9 @@ type BatchEvent struct {
 	Losses   []float32 `json:"losses"`            // per-example loss (focal if on)
 	TrueProb []float32 `json:"trueprob"`          // probability of the training label
 	Flipped  []bool    `json:"flipped,omitempty"` // label was flipped by label noise
+	// Ranks is the process rank of each example in a batch merged from the
+	// ranks of a multi-process external trainer; nil otherwise.
+	Ranks []int32 `json:"ranks,omitempty"`
 	// Selected are indices into the per-example slices, increasing.
 	Selected []int32   `json:"selected"`
 	Weights  []float32 `json:"weights"` // weight of each selected example, sum 1

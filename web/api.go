@@ -132,7 +132,7 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "no dataset loaded yet")
 		return
 	}
-	if id >= ds.NumTrain() {
+	if n := ds.NumTrain(); id >= n && n > 0 { // 0: an external trainer's set, ids checked by Example
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no training example %d: ids run from 0 to %d", id, ds.NumTrain()-1))
 		return
 	}

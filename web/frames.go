@@ -27,6 +27,9 @@ type Example struct {
 	Loss    float32 `json:"loss"`
 	P       float32 `json:"p"`
 	Flipped bool    `json:"flipped"`
+	// Rank is the process that trained the example, in a batch merged
+	// from the ranks of a multi-process external trainer.
+	Rank *int32 `json:"rank,omitempty"`
 }
 
 // batchWire is the body of a batch frame.
@@ -92,6 +95,10 @@ func batchFrame(seq int64, e *trainer.BatchEvent, ds *data.Set) (frame, error) {
 			Loss: atF(e.Losses, i), P: atF(e.TrueProb, i)}
 		if int(i) < len(e.Flipped) {
 			ex.Flipped = e.Flipped[i]
+		}
+		if int(i) < len(e.Ranks) {
+			r := e.Ranks[i]
+			ex.Rank = &r
 		}
 		w.Examples = append(w.Examples, ex)
 	}

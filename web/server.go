@@ -74,6 +74,9 @@ type Options struct {
 	// UploadDir is where uploaded CSV files are kept; empty disables
 	// POST /api/upload.
 	UploadDir string
+	// Ingest, when set, takes an external trainer's reports on
+	// POST /api/ingest (serve --source external).
+	Ingest Ingester
 }
 
 // Server is the OHEM Lab HTTP server. Create it with New, serve
@@ -231,6 +234,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/example/{id}", s.serveExample)
 		r.Get("/datamap", s.serveDataMap)
 		r.Post("/upload", s.serveUpload)
+		r.Post("/ingest", s.serveIngest)
 		if s.opts.Runs != nil {
 			s.mountRuns(r)
 		}

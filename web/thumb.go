@@ -40,12 +40,15 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("dataset generation %d is gone: the current one is %d", gen, genNow))
 		return
 	}
-	ds := s.trainer.Dataset()
-	if ds == nil {
+	var img image.Image
+	if im, ok := s.trainer.(ExampleImager); ok {
+		img, err = im.ExampleImage(id)
+	} else if ds := s.trainer.Dataset(); ds == nil {
 		writeError(w, http.StatusServiceUnavailable, "no dataset loaded yet")
 		return
+	} else {
+		img, err = thumbnail(ds, id)
 	}
-	img, err := thumbnail(ds, id)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return

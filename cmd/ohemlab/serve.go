@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/external"
 	"github.com/ohemlab/ohemlab/web"
 	"github.com/ohemlab/ohemlab/web/store"
 )
@@ -40,6 +41,7 @@ type serveFlags struct {
 	large        bool
 	paused       bool
 	logLevel     string
+	source       string
 }
 
 // newServeFlags returns the flag set of "ohemlab serve".
@@ -56,6 +58,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.BoolVar(&sf.large, "large", false, "also print a URL that opens the page in large type, for projectors")
 	fs.BoolVar(&sf.paused, "paused", false, "start with training paused")
 	fs.StringVar(&sf.logLevel, "log-level", "warn", "log level on stderr: debug, info (one line per request), warn or error")
+	fs.StringVar(&sf.source, "source", sourceBuiltin, "who trains: builtin (the Gorgonia loop) or external (your training script reports to POST /api/ingest; see clients/python)")
 	return fs, sf
 }
 
@@ -107,6 +110,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := sf.check(); err != nil {
 		return err
 	}
+	if err := sf.checkSource(fs); err != nil {
+		return err
+	}
 	token, err := sf.token()
 	if err != nil {
 		return err
@@ -138,7 +144,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	a, err := newApp(cfg, sf, token, logger)
+	a, err := newApp(cfg, sf, token, logger, where.URL)
 	if err != nil {
 		return err
 	}
@@ -158,6 +164,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { trainErr <- a.trainer.Run(trainCtx) }()
 
 	printBanner(stdout, where, token, sf.large)
+	if sf.source == sourceExternal {
+		printExternalBanner(stdout, where.URL, token)
+	}
 
 	var runErr error
 	select {
@@ -243,7 +252,7 @@ func printBanner(w io.Writer, where boundAddr, token string, large bool) {
 
 // app is the running pieces of serve.
 type app struct {
-	trainer  *trainer.Trainer
+	trainer  runner
 	web      *web.Server
 	store    *store.Store
 	recorder *store.Recorder
@@ -253,15 +262,23 @@ type app struct {
 
 // newApp builds the trainer, the run store and the web server and wires the
 // trainer's events to both.
-func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logger) (*app, error) {
+func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logger, url string) (*app, error) {
 	a := &app{}
 	var sinks fanout
 	sink := &sinks // filled in below, before training starts
-	t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused})
-	if err != nil {
-		return nil, loadError(err)
+	var ext *external.Source
+	if sf.source == sourceExternal {
+		ext = external.New(external.Options{Sink: sink, Paused: sf.paused, Command: externalCommand(url, token != "")})
+		a.trainer = ext
+	} else {
+		t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused})
+		if err != nil {
+			return nil, loadError(err)
+		}
+		a.trainer = t
 	}
-	a.trainer = t
+	t := a.trainer
+	var err error
 
 	opts := web.Options{
 		Trainer:        t,
@@ -269,6 +286,9 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		ControlToken:   token,
 		AllowedOrigins: sf.origins,
 		MaxViewers:     sf.maxViewers,
+	}
+	if ext != nil {
+		opts.Ingest = ext
 	}
 	if !sf.noStore {
 		dir := sf.storeDir
@@ -283,9 +303,13 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		a.recorder = a.store.NewRecorder(store.RecorderOptions{
 			OnError: func(err error) { logger.Error("saving the run", "err", err) },
 		})
-		st := t.State()
-		initial := &trainer.ConfigEvent{Version: st.Version, Step: st.Step, Config: st.Config, Reset: true}
-		sinks = append(sinks, &resetFirst{next: a.recorder, initial: initial})
+		if ext != nil {
+			sinks = append(sinks, a.recorder) // a run starts when a trainer says hello
+		} else {
+			st := t.State()
+			initial := &trainer.ConfigEvent{Version: st.Version, Step: st.Step, Config: st.Config, Reset: true}
+			sinks = append(sinks, &resetFirst{next: a.recorder, initial: initial})
+		}
 		opts.Runs = a.store
 		opts.UploadDir = filepath.Join(dir, "uploads")
 	} else {

@@ -1,0 +1,196 @@
+package external
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ohemlab/ohemlab/trainer"
+)
+
+func ingest(t *testing.T, s *Source, body []byte) *Reply {
+	t.Helper()
+	rep, err := s.Ingest(context.Background(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestEventsLikeTheTrainer: a hello starts a run (a reset config the run
+// store keys on), and each batch becomes a BatchEvent with the per-example
+// arrays, selection, quantiles and totals the built-in trainer fills in.
+func TestEventsLikeTheTrainer(t *testing.T) {
+	rec := &recorder{}
+	s := New(Options{Sink: rec, Command: "python3 train.py"})
+	if st := s.State(); st.Status != StateWaiting || !strings.Contains(st.Reason, "python3 train.py") {
+		t.Fatalf("before a trainer: %q %q", st.Status, st.Reason)
+	}
+	if _, err := s.Apply(trainer.Change{M: ptr(3)}); err == nil || !strings.Contains(err.Error(), "python3 train.py") {
+		t.Fatalf("a change before a trainer: %v", err)
+	}
+	ingest(t, s, request("job", true, batchJSON(1), batchJSON(2)))
+	cfgs := rec.configs()
+	if len(cfgs) != 1 || !cfgs[0].Reset || cfgs[0].Config.K != 4 || cfgs[0].Config.Arms[0].Select.M != 2 {
+		t.Fatalf("configs = %+v", cfgs)
+	}
+	bs := rec.batches()
+	if len(bs) != 2 {
+		t.Fatalf("%d batch events, want 2", len(bs))
+	}
+	b := bs[1]
+	if b.Step != 2 || b.K != 4 || b.M != 2 || b.Strategy != "topk" || len(b.Selected) != 2 || b.Selected[1] != 3 {
+		t.Errorf("batch event = %+v", b)
+	}
+	if b.Quantiles[0] != 0.1 || b.Quantiles[4] != 2.5 || b.ExamplesSeen != 8 || b.ExamplesBackprop != 4 {
+		t.Errorf("quantiles %v, seen %d, backprop %d", b.Quantiles, b.ExamplesSeen, b.ExamplesBackprop)
+	}
+	if want := (2.5 + 1.5) / 4.4; b.KeptShare < want-1e-6 || b.KeptShare > want+1e-6 {
+		t.Errorf("kept share %v, want %v", b.KeptShare, want)
+	}
+	st := s.State()
+	if st.Status != trainer.StateRunning || st.Dataset.ImageW != 2 || st.Dataset.Classes != 10 || st.Step != 2 {
+		t.Errorf("state = %+v", st)
+	}
+	img, err := s.ExampleImage(9) // step 2's index 1: id 9, first selected image
+	if err != nil || img.Bounds().Dx() != 2 {
+		t.Fatalf("image: %v %v", img, err)
+	}
+	dm, err := s.DataMap(0, 0)
+	if err != nil || dm.Total != 8 {
+		t.Fatalf("data map: %+v %v", dm, err)
+	}
+	ex, err := s.Example(0, 9)
+	if err != nil || ex.Selected != 1 || ex.Label != 2 || ex.LastPred != 0 {
+		t.Fatalf("example: %+v %v", ex, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestControlReachesTheClient: a change is in the next reply; pause holds
+// a waiting request until resume; step lets one batch through.
+func TestControlReachesTheClient(t *testing.T) {
+	s := New(Options{})
+	rep := ingest(t, s, request("job", true, batchJSON(1)))
+	if rep.Arms[0].M != 2 || rep.Paused {
+		t.Fatalf("first reply %+v", rep)
+	}
+	ev, err := s.Apply(trainer.Change{M: ptr(3)})
+	if err != nil || ev.Step != 2 {
+		t.Fatalf("apply: %+v %v", ev, err)
+	}
+	rep = ingest(t, s, request("job", false, batchJSON(2)))
+	if rep.Arms[0].M != 3 || rep.Arms[0].Ratio != 0.75 || rep.Version != ev.Version {
+		t.Fatalf("reply after the change %+v", rep)
+	}
+	for _, c := range []struct {
+		ch   trainer.Change
+		want string
+	}{
+		{trainer.Change{K: ptr(8)}, "batch size"},
+		{trainer.Change{Strategy: ptr("hardneg")}, "not offered by this training process"},
+		{trainer.Change{M: ptr(9)}, "m = 9"},
+		{trainer.Change{Arm: 1, M: ptr(1)}, "arm = 1 out of range"},
+	} {
+		if _, err := s.Apply(c.ch); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("apply %+v: %v, want %q", c.ch, err, c.want)
+		}
+	}
+
+	s.Pause()
+	rep = ingest(t, s, request("job", false, batchJSON(3))) // in flight: accepted, not held
+	if !rep.Paused || rep.Accepted != 1 {
+		t.Fatalf("reply while paused %+v", rep)
+	}
+	got := make(chan *Reply)
+	go func() {
+		r, _ := s.Ingest(context.Background(), []byte(fmt.Sprintf(`{"session":"job","wait":%d}`, rep.Revision)))
+		got <- r
+	}()
+	if err := s.StepOnce(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if !r.Paused || !r.Step {
+		t.Fatalf("after step: %+v", r)
+	}
+	r = ingest(t, s, request("job", false, batchJSON(4))) // the single step
+	if !r.Paused || r.Step {
+		t.Fatalf("after the single step went through: %+v", r)
+	}
+	go func() {
+		r, _ := s.Ingest(context.Background(), []byte(fmt.Sprintf(`{"session":"job","wait":%d}`, r.Revision)))
+		got <- r
+	}()
+	if err := s.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-got; r.Paused {
+		t.Fatalf("after resume: %+v", r)
+	}
+
+	// Reset only when the client can start over.
+	before := rep.Run
+	if err := s.Reset(s.State().Config); err != nil {
+		t.Fatal(err)
+	}
+	if r := ingest(t, s, []byte(`{"session":"job"}`)); r.Run != before+1 {
+		t.Fatalf("run after reset %d, want %d", r.Run, before+1)
+	}
+	if r := ingest(t, s, []byte(`{"session":"job","run":1,"batches":[`+batchJSON(5)+`]}`)); r.Stale != 1 {
+		t.Fatalf("records of the old run: %+v", r)
+	}
+	noReset := strings.Replace(string(request("job2", true)), `"can_reset":true`, `"can_reset":false`, 1)
+	ingest(t, s, []byte(noReset))
+	if err := s.Reset(s.State().Config); err == nil || !strings.Contains(err.Error(), "can_reset") {
+		t.Fatalf("reset without can_reset: %v", err)
+	}
+}
+
+// TestLongPollTimesOut: a waiting request comes back after the long-poll
+// even when nothing changed.
+func TestLongPollTimesOut(t *testing.T) {
+	s := New(Options{LongPoll: 10 * time.Millisecond})
+	rep := ingest(t, s, request("job", true))
+	r := ingest(t, s, []byte(fmt.Sprintf(`{"session":"job","wait":%d}`, rep.Revision)))
+	if r.Revision != rep.Revision {
+		t.Fatalf("revision moved: %d -> %d", rep.Revision, r.Revision)
+	}
+}
+
+// TestRanksMerge: two ranks' batches of one step become one event of
+// K = 2 × 4 that names each example's rank.
+func TestRanksMerge(t *testing.T) {
+	rec := &recorder{}
+	s := New(Options{Sink: rec})
+	hello := func(rank int, batches ...string) []byte {
+		b := string(request("dist", true, batches...))
+		return []byte(strings.Replace(b, `{"session":"dist"`, fmt.Sprintf(`{"session":"dist","rank":%d,"world":2`, rank), 1))
+	}
+	ingest(t, s, hello(0, batchJSON(1)))
+	if n := len(rec.batches()); n != 0 {
+		t.Fatalf("%d events before rank 1 reported", n)
+	}
+	ingest(t, s, hello(1, batchJSON(1)))
+	bs := rec.batches()
+	if len(bs) != 1 {
+		t.Fatalf("%d events, want 1", len(bs))
+	}
+	b := bs[0]
+	if b.K != 8 || len(b.Ranks) != 8 || b.Ranks[0] != 0 || b.Ranks[7] != 1 || len(b.Selected) != 4 || b.Selected[2] != 5 || b.M != 4 {
+		t.Fatalf("merged event %+v", b)
+	}
+	sum := float32(0)
+	for _, w := range b.Weights {
+		sum += w
+	}
+	if sum < 0.999 || sum > 1.001 {
+		t.Errorf("weights sum to %v", sum)
+	}
+	if len(rec.configs()) != 1 {
+		t.Errorf("the second rank's hello started another run")
+	}
+}

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"net/http"
+
+	"github.com/ohemlab/ohemlab/trainer/external"
+)
+
+// Ingester takes the reports of a training process running outside OHEM
+// Lab (POST /api/ingest); *external.Source implements it. Errors with an
+// HTTPStatus method get that status, others 400.
+type Ingester interface {
+	Ingest(ctx context.Context, body []byte) (*external.Reply, error)
+}
+
+// ExampleImager is implemented by trainers whose example images are not
+// in Dataset(): an external trainer sends the images of the selected
+// examples and the server renders them as thumbnails.
+type ExampleImager interface {
+	ExampleImage(id int) (image.Image, error)
+}
+
+// serveIngest serves POST /api/ingest: one request of batch and eval
+// records from an external trainer, answered with the control state of
+// every arm. Browsers of other sites may not feed it, and it needs control.
+func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Ingest == nil {
+		writeError(w, http.StatusNotFound, "this server trains its own model: start it with `ohemlab serve --source external` to feed it from your training script")
+		return
+	}
+	if r.Header.Get("Origin") != "" && !s.checkOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross-site request refused: training processes send no Origin header")
+		return
+	}
+	if s.Role(r) != RoleControl {
+		msg := "feeding training needs the control token: send it as \"Authorization: Bearer TOKEN\" (ohemlab.Client(url, token=...))"
+		if requestToken(r) != "" {
+			msg = "wrong control token: feeding training needs the token the server printed"
+		}
+		writeError(w, http.StatusForbidden, msg)
+		return
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, external.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request too large: the limit is %d bytes; send fewer records per request", external.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+		return
+	}
+	rep, err := s.opts.Ingest.Ingest(r.Context(), b)
+	if err != nil {
+		status := http.StatusBadRequest
+		var hs interface{ HTTPStatus() int }
+		if errors.As(err, &hs) {
+			status = hs.HTTPStatus()
+		}
+		writeError(w, status, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// *external.Source is the Trainer, Ingester and ExampleImager of
+// serve --source external.
+var (
+	_ Trainer       = (*external.Source)(nil)
+	_ Ingester      = (*external.Source)(nil)
+	_ ExampleImager = (*external.Source)(nil)
+)
