@@ -101,7 +101,7 @@ func checkStrategy(t *testing.T, p Params, in Input, got []int) {
 		kept[i] = true
 	}
 	switch p.Strategy {
-	case All:
+	case All, Offline:
 		if len(got) != k {
 			t.Fatalf("all kept %d of %d", len(got), k)
 		}

@@ -44,10 +44,18 @@ const (
 	// the loss; the batch joins the history before it is ranked, so the
 	// first batch is ranked against itself.
 	Selective = "selective"
+	// Offline is bootstrapping, the classic offline hard example mining
+	// that OHEM replaced: every Refresh steps the trainer scores a pool of
+	// Pool training examples with the current network (forward only),
+	// keeps the Hard hardest (see Hardest) and trains each step on M
+	// examples drawn from that cache until the next scan. The picks go
+	// stale between scans. Select keeps every example it is given: the
+	// trainer hands it the M examples drawn from the cache.
+	Offline = "offline"
 )
 
 // Strategies lists every strategy name in a stable order.
-var Strategies = []string{All, Random, TopK, Threshold, HardNeg, Selective}
+var Strategies = []string{All, Random, TopK, Threshold, HardNeg, Selective, Offline}
 
 // Defaults of the optional parameters, and the upper limits Validate
 // enforces on History, Beta and NegPos.
@@ -67,6 +75,17 @@ const (
 	// DefaultRatio is the default M/K for callers that set M as a share
 	// of the batch: M = int(ratio*K), as NLL_OHEM(ratio) does.
 	DefaultRatio = 0.25
+	// DefaultRefresh is offline's default number of steps between scans.
+	DefaultRefresh = 200
+	// DefaultPool is offline's default number of examples scored per scan.
+	DefaultPool = 10000
+	// DefaultHard is offline's default number of hardest examples kept: a
+	// quarter of the default pool.
+	DefaultHard = 2500
+	// MaxRefresh is the largest Refresh accepted.
+	MaxRefresh = 1000000
+	// MaxPool is the largest Pool (and Hard) accepted.
+	MaxPool = 10000000
 	// MaxHistory is the largest History accepted.
 	MaxHistory = 1 << 20
 	// MaxBeta is the largest Beta accepted.
@@ -107,6 +126,16 @@ type Params struct {
 	// History is the length of selective's rolling loss history, in
 	// [1, 1<<20]. Default 1024.
 	History int `json:"history,omitempty"`
+	// Refresh is offline's number of steps between two scans of the pool,
+	// in [1, 1000000]. Default 200.
+	Refresh int `json:"refresh,omitempty"`
+	// Pool is the number of training examples offline scores per scan (at
+	// most the training set), in [1, 10000000]. Default 10000.
+	Pool int `json:"pool,omitempty"`
+	// Hard is the number of hardest pool examples offline keeps, in
+	// [1, Pool]; M, the examples trained on per step, must be at most
+	// Hard. Default: a quarter of Pool (2500).
+	Hard int `json:"hard,omitempty"`
 }
 
 // Input is one batch as the selector sees it. Losses is required and must

@@ -88,7 +88,7 @@ func (s *Selector) Select(dst []int, w []float64, in Input) ([]int, []float64, e
 	}
 	k := len(in.Losses)
 	switch s.p.Strategy {
-	case All:
+	case All, Offline:
 		for i := 0; i < k; i++ {
 			dst = append(dst, i)
 		}

@@ -35,6 +35,31 @@ func (p Params) Validate() error {
 	if p.History < 0 || p.History > MaxHistory {
 		return fmt.Errorf("ohem: history = %d out of range: want 1 <= history <= %d (0 means %d)", p.History, MaxHistory, DefaultHistory)
 	}
+	return p.validateOffline()
+}
+
+// validateOffline checks offline's Refresh, Pool and Hard, and, when the
+// strategy is offline, M <= Hard <= Pool (defaults filled in).
+func (p Params) validateOffline() error {
+	if p.Refresh < 0 || p.Refresh > MaxRefresh {
+		return fmt.Errorf("ohem: refresh = %d out of range: want 1 <= refresh <= %d steps (0 means %d)", p.Refresh, MaxRefresh, DefaultRefresh)
+	}
+	if p.Pool < 0 || p.Pool > MaxPool {
+		return fmt.Errorf("ohem: pool = %d out of range: want 1 <= pool <= %d examples (0 means %d)", p.Pool, MaxPool, DefaultPool)
+	}
+	if p.Hard < 0 || p.Hard > MaxPool {
+		return fmt.Errorf("ohem: hard = %d out of range: want 1 <= hard <= pool (0 means a quarter of pool, %d by default)", p.Hard, DefaultHard)
+	}
+	if p.Strategy != Offline {
+		return nil
+	}
+	d := p.WithDefaults()
+	if d.Hard > d.Pool {
+		return fmt.Errorf("ohem: hard = %d out of range: want 1 <= hard <= pool = %d", d.Hard, d.Pool)
+	}
+	if d.M > d.Hard {
+		return fmt.Errorf("ohem: m = %d out of range: want 1 <= m <= hard = %d (offline trains on m of its hard examples per step)", d.M, d.Hard)
+	}
 	return nil
 }
 
@@ -78,6 +103,15 @@ func (p Params) WithDefaults() Params {
 	}
 	if p.History == 0 {
 		p.History = DefaultHistory
+	}
+	if p.Refresh == 0 {
+		p.Refresh = DefaultRefresh
+	}
+	if p.Pool == 0 {
+		p.Pool = DefaultPool
+	}
+	if p.Hard == 0 {
+		p.Hard = max(1, p.Pool/4)
 	}
 	return p
 }

@@ -14,7 +14,7 @@ func TestNewValidation(t *testing.T) {
 	}{
 		{"topk ok", Params{Strategy: TopK, M: 32}, ""},
 		{"every field set", Params{Strategy: HardNeg, M: 4, Thresh: 1, MinKept: 3, NegPos: 0.5, MinNeg: 2, Positive: intp(0), Beta: 100, History: MaxHistory}, ""},
-		{"unknown strategy", Params{Strategy: "hardest", M: 1}, `unknown strategy "hardest": want one of all, random, topk, threshold, hardneg, selective`},
+		{"unknown strategy", Params{Strategy: "hardest", M: 1}, `unknown strategy "hardest": want one of all, random, topk, threshold, hardneg, selective, offline`},
 		{"empty strategy", Params{M: 1}, `unknown strategy ""`},
 		{"m zero", Params{Strategy: All}, "m = 0 out of range: want 1 <= m <= K"},
 		{"m negative", Params{Strategy: TopK, M: -3}, "m = -3 out of range"},
@@ -31,6 +31,18 @@ func TestNewValidation(t *testing.T) {
 		{"beta NaN", Params{Strategy: Selective, M: 1, Beta: math.NaN()}, "beta = NaN out of range"},
 		{"history negative", Params{Strategy: Selective, M: 1, History: -1}, "history = -1 out of range: want 1 <= history <= 1048576"},
 		{"history huge", Params{Strategy: Selective, M: 1, History: MaxHistory + 1}, "history = 1048577 out of range"},
+		{"offline ok", Params{Strategy: Offline, M: 32, Refresh: 1, Pool: 100, Hard: 100}, ""},
+		{"offline defaults", Params{Strategy: Offline, M: 2500}, ""},
+		{"refresh negative", Params{Strategy: Offline, M: 1, Refresh: -1}, "refresh = -1 out of range: want 1 <= refresh <= 1000000 steps"},
+		{"refresh huge", Params{Strategy: Offline, M: 1, Refresh: MaxRefresh + 1}, "refresh = 1000001 out of range"},
+		{"pool negative", Params{Strategy: Offline, M: 1, Pool: -5}, "pool = -5 out of range: want 1 <= pool <= 10000000"},
+		{"pool huge", Params{Strategy: Offline, M: 1, Pool: MaxPool + 1}, "pool = 10000001 out of range"},
+		{"hard negative", Params{Strategy: Offline, M: 1, Hard: -1}, "hard = -1 out of range"},
+		{"hard above pool", Params{Strategy: Offline, M: 1, Pool: 100, Hard: 101}, "hard = 101 out of range: want 1 <= hard <= pool = 100"},
+		{"hard above default pool", Params{Strategy: Offline, M: 1, Hard: 10001}, "hard = 10001 out of range: want 1 <= hard <= pool = 10000"},
+		{"m above hard", Params{Strategy: Offline, M: 64, Hard: 50}, "m = 64 out of range: want 1 <= m <= hard = 50"},
+		{"m above default hard of a small pool", Params{Strategy: Offline, M: 32, Pool: 100}, "m = 32 out of range: want 1 <= m <= hard = 25"},
+		{"hard above pool ignored by topk", Params{Strategy: TopK, M: 1, Pool: 100, Hard: 101}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +70,8 @@ func TestParamsDefaults(t *testing.T) {
 	s := mustNew(t, Params{Strategy: Threshold, M: 8}, 1)
 	got := s.Params()
 	want := Params{Strategy: Threshold, M: 8, Thresh: DefaultThresh, MinKept: 8, NegPos: DefaultNegPos,
-		MinNeg: DefaultMinNeg, Beta: DefaultBeta, History: DefaultHistory}
+		MinNeg: DefaultMinNeg, Beta: DefaultBeta, History: DefaultHistory,
+		Refresh: DefaultRefresh, Pool: DefaultPool, Hard: DefaultHard}
 	if got.Positive == nil || *got.Positive != DefaultPositive {
 		t.Fatalf("Positive = %v, want %d", got.Positive, DefaultPositive)
 	}

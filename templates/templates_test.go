@@ -25,8 +25,8 @@ func sampleControls(disabled bool) ControlsView {
 		LabelNoise: 0.1,
 		Seed:       1,
 		Arms: []ArmControls{
-			{Name: "topk", Strategy: "topk", M: 32, LR: 0.1, Exec: "twopass", Thresh: 0.7, MinKept: 32, NegPos: 3, MinNeg: 1, Beta: 3},
-			{Name: "random", Strategy: "random", M: 32, LR: 0.1, Exec: "mask", FocalGamma: 2, Thresh: 0.7, MinKept: 32, NegPos: 3, MinNeg: 1, Beta: 3},
+			{Name: "topk", Strategy: "topk", M: 32, LR: 0.1, Exec: "twopass", Thresh: 0.7, MinKept: 32, NegPos: 3, MinNeg: 1, Beta: 3, Refresh: 200, Pool: 10000, Hard: 2500},
+			{Name: "random", Strategy: "random", M: 32, LR: 0.1, Exec: "mask", FocalGamma: 2, Thresh: 0.7, MinKept: 32, NegPos: 3, MinNeg: 1, Beta: 3, Refresh: 200, Pool: 10000, Hard: 2500},
 		},
 	}
 }

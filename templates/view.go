@@ -76,6 +76,8 @@ type ArmControls struct {
 	NegPos     float64
 	MinNeg     int
 	Beta       float64
+	// Refresh, Pool and Hard are offline's parameters (defaults filled in).
+	Refresh, Pool, Hard int
 }
 
 // HardestView is the "hardest so far" table: the examples selected most

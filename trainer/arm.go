@@ -36,6 +36,8 @@ type arm struct {
 
 	// Progress.
 	steps, seen, backprop int64
+	forwarded, flops      int64   // training forwards and FLOPs (see compute.go)
+	fwdFLOPs              int64   // forward FLOPs of one example
 	wall                  float64 // training seconds, without compiling graphs
 	compileSec            float64 // seconds spent compiling graphs
 	lossSum               float64 // batch losses since the last eval
@@ -50,6 +52,9 @@ type arm struct {
 	refLoss float64
 
 	stats *exampleStats
+	// offline is the offline strategy's cache; nil until the arm first
+	// trains with offline, and dropped when it switches to offline again.
+	offline *offlineCache
 }
 
 // newArm builds an arm on a copy of the initial model init.
@@ -73,6 +78,7 @@ func newArm(i int, ac ArmConfig, mc ModelConfig, init *model.MLP, seed int64, nu
 		good:  init.Clone(),
 		stats: newExampleStats(numTrain),
 	}
+	a.fwdFLOPs = forwardFLOPs(init.dims)
 	a.solver = newSolver(mc, ac.LR)
 	return a, nil
 }
@@ -142,6 +148,9 @@ func (a *arm) dropGraphs(fwd bool) {
 // setConfig applies a new arm config between batches: selector params,
 // learning rate and loss; the weights are kept.
 func (a *arm) setConfig(ac ArmConfig) error {
+	if ac.Select.Strategy == ohem.Offline && a.cfg.Select.Strategy != ohem.Offline {
+		a.offline = nil // a fresh scan: the old cache is stale
+	}
 	if ac.Select != a.cfg.Select {
 		if err := a.sel.SetParams(ac.Select); err != nil {
 			return fmt.Errorf("arms[%d]: %w", a.idx, err)

@@ -27,6 +27,8 @@ func (a *arm) event(b *batch, preds []int32, step, version int64, elapsed float6
 		StepSeconds:      elapsed,
 		ExamplesSeen:     a.seen,
 		ExamplesBackprop: a.backprop,
+		ExamplesForward:  a.forwarded,
+		ComputeFLOPs:     a.flops,
 		WallSeconds:      a.wall,
 	}
 	if b.flipped != nil {

@@ -65,6 +65,15 @@ func applyChange(cfg Config, ch Change, numTrain int) (Config, []string, error) 
 	if ch.Beta != nil {
 		a.Select.Beta = *ch.Beta
 	}
+	if ch.Refresh != nil {
+		a.Select.Refresh = *ch.Refresh
+	}
+	if ch.Pool != nil {
+		a.Select.Pool = *ch.Pool
+	}
+	if ch.Hard != nil {
+		a.Select.Hard = *ch.Hard
+	}
 	if ch.LR != nil {
 		if err := validLR(*ch.LR, false); err != nil {
 			return Config{}, nil, fmt.Errorf("%s", field(err.Error()))
@@ -139,6 +148,9 @@ func changedFields(a, b Config) []string {
 		add("neg_pos", x.Select.NegPos != y.Select.NegPos)
 		add("min_neg", x.Select.MinNeg != y.Select.MinNeg)
 		add("beta", x.Select.Beta != y.Select.Beta)
+		add("refresh", x.Select.Refresh != y.Select.Refresh)
+		add("pool", x.Select.Pool != y.Select.Pool)
+		add("hard", x.Select.Hard != y.Select.Hard)
 		add("lr", x.LR != y.LR && !(math.IsNaN(x.LR) && math.IsNaN(y.LR)))
 		add("exec", x.Exec != y.Exec)
 		add("focal_gamma", x.FocalGamma != y.FocalGamma)

@@ -68,6 +68,9 @@ type Change struct {
 	NegPos     *float64 `json:"neg_pos,omitempty"`
 	MinNeg     *int     `json:"min_neg,omitempty"`
 	Beta       *float64 `json:"beta,omitempty"`
+	Refresh    *int     `json:"refresh,omitempty"`
+	Pool       *int     `json:"pool,omitempty"`
+	Hard       *int     `json:"hard,omitempty"`
 	LR         *float64 `json:"lr,omitempty"`
 	Exec       *string  `json:"exec,omitempty"`
 	FocalGamma *float64 `json:"focal_gamma,omitempty"`

@@ -29,8 +29,8 @@ import (
 // evaluations), speed (steps per second cap).
 //
 // Arm keys: s (strategy), m, lr, exec, thresh, minkept, negpos, minneg,
-// poslabel, beta, hist (selective's history), gamma and alpha (focal
-// loss), name.
+// poslabel, beta, hist (selective's history), refresh, pool and hard
+// (offline), gamma and alpha (focal loss), name.
 
 // ArmPrefix starts the link keys of the second arm.
 const ArmPrefix = "b."
@@ -153,6 +153,17 @@ var linkKeys = []linkKey{
 		set: func(_ *Config, a *ArmConfig, v string) error {
 			return setInt(&a.Select.History, v, 0, ohem.MaxHistory)
 		}},
+	{key: "refresh", path: "refresh", arm: true,
+		get: func(_ *Config, a *ArmConfig) string { return strconv.Itoa(a.Select.Refresh) },
+		set: func(_ *Config, a *ArmConfig, v string) error {
+			return setInt(&a.Select.Refresh, v, 0, ohem.MaxRefresh)
+		}},
+	{key: "pool", path: "pool", arm: true,
+		get: func(_ *Config, a *ArmConfig) string { return strconv.Itoa(a.Select.Pool) },
+		set: func(_ *Config, a *ArmConfig, v string) error { return setInt(&a.Select.Pool, v, 0, ohem.MaxPool) }},
+	{key: "hard", path: "hard", arm: true,
+		get: func(_ *Config, a *ArmConfig) string { return strconv.Itoa(a.Select.Hard) },
+		set: func(_ *Config, a *ArmConfig, v string) error { return setInt(&a.Select.Hard, v, 0, ohem.MaxPool) }},
 	{key: "gamma", path: "focal_gamma", arm: true,
 		get: func(_ *Config, a *ArmConfig) string { return linkFloat(a.FocalGamma) },
 		set: func(_ *Config, a *ArmConfig, v string) error { return setFloat(&a.FocalGamma, v, 0, MaxGamma) }},

@@ -193,6 +193,9 @@ func TestParseQueryErrors(t *testing.T) {
 		{"thresh=1.5", "key thresh"},
 		{"beta=1000", "key beta"},
 		{"hist=-1", "key hist"},
+		{"refresh=-1", "key refresh"},
+		{"s=offline&pool=100&hard=200", "key hard"},
+		{"s=offline&m=64&hard=50", "key m"},
 		{"gamma=11", "key gamma"},
 		{"alpha=1", "key alpha"},
 		{"name=a%0Ab", "key name"},
@@ -220,7 +223,7 @@ func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{
 		"", "ds=mnist", "ds=mnist&k=128&m=32&s=topk&lr=0.1&seed=1&noise=0.1&b.s=random",
 		"ds=circle&h=8,8&n=500&dnoise=0.1&pos=0.3&test=0.25", "ds=mnist-detect&digit=5&s=hardneg&poslabel=0&negpos=2",
-		"s=threshold&thresh=0.5&minkept=40", "s=selective&beta=2&hist=99&b.s=all&b.name=base",
+		"s=threshold&thresh=0.5&minkept=40", "s=selective&beta=2&hist=99&b.s=all&b.name=base", "s=offline&refresh=50&pool=2000&hard=100&b.s=topk",
 		"k=1&m=1&b.m=1", "lr=-0", "mom=0.0&gamma=0&alpha=0", "name=%3Cb%3E", "k=8&m=16", "x=1",
 	} {
 		f.Add(s)
@@ -260,7 +263,7 @@ func TestLinkCoversConfig(t *testing.T) {
 		reflect.TypeOf(data.Config{}): {"Name", "Dir" /* not shared */, "Size", "Noise", "PosFrac", "PosDigit", "TestFrac", "LabelNoise"},
 		reflect.TypeOf(ModelConfig{}): {"Hidden", "Activation", "Optimizer", "Momentum"},
 		reflect.TypeOf(ArmConfig{}):   {"Name", "Select", "LR", "Exec", "FocalGamma", "FocalAlpha"},
-		reflect.TypeOf(ohem.Params{}): {"Strategy", "M", "Thresh", "MinKept", "NegPos", "MinNeg", "Positive", "Beta", "History"},
+		reflect.TypeOf(ohem.Params{}): {"Strategy", "M", "Thresh", "MinKept", "NegPos", "MinNeg", "Positive", "Beta", "History", "Refresh", "Pool", "Hard"},
 	}
 	for typ, names := range covered {
 		known := map[string]bool{}
@@ -273,7 +276,7 @@ func TestLinkCoversConfig(t *testing.T) {
 			}
 		}
 	}
-	if got, want := len(linkKeys), 15+14; got != want {
+	if got, want := len(linkKeys), 15+17; got != want {
 		t.Errorf("%d link keys, want %d: update this test with the struct lists above", got, want)
 	}
 }
@@ -363,6 +366,13 @@ func randomLinkConfig(rng *rand.Rand) Config {
 		}
 		if maybe() {
 			a.Select.History = 1 + rng.IntN(5000)
+		}
+		if maybe() {
+			a.Select.Refresh = 1 + rng.IntN(1000)
+		}
+		if maybe() {
+			a.Select.Pool = 100 + rng.IntN(20000)
+			a.Select.Hard = 32 + rng.IntN(a.Select.Pool-31)
 		}
 		if maybe() {
 			a.FocalGamma = 5 * rng.Float64()

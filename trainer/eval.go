@@ -75,6 +75,8 @@ func (a *arm) evaluate(set *data.Set, step, version int64) (*EvalEvent, error) {
 		Step:             step,
 		Version:          version,
 		ExamplesBackprop: a.backprop,
+		ExamplesForward:  a.forwarded,
+		ComputeFLOPs:     a.flops,
 		WallSeconds:      a.wall,
 		PerClass:         make([]float64, c),
 		Confusion:        conf,

@@ -53,7 +53,15 @@ type BatchEvent struct {
 	StepSeconds      float64 `json:"step_seconds"` // wall time of the training step
 	ExamplesSeen     int64   `json:"examples_seen"`
 	ExamplesBackprop int64   `json:"examples_backprop"`
-	WallSeconds      float64 `json:"wall_seconds"` // training wall time of this arm so far
+	// ExamplesForward counts the training examples forwarded so far, pool
+	// scans included, evaluation excluded; ComputeFLOPs is their forward
+	// and backward work (the convention is in compute.go and the README).
+	ExamplesForward int64   `json:"examples_forwarded"`
+	ComputeFLOPs    int64   `json:"compute_flops"`
+	WallSeconds     float64 `json:"wall_seconds"` // training wall time of this arm so far
+	// Scanned is, for offline, the number of pool examples scored by the
+	// scan that refilled the cache before this step (0: no scan).
+	Scanned int `json:"scanned,omitempty"`
 }
 
 // Kind returns "batch".
@@ -76,6 +84,8 @@ type EvalEvent struct {
 	Step             int64     `json:"step"`
 	Version          int64     `json:"version"`
 	ExamplesBackprop int64     `json:"examples_backprop"`
+	ExamplesForward  int64     `json:"examples_forwarded"`
+	ComputeFLOPs     int64     `json:"compute_flops"`
 	WallSeconds      float64   `json:"wall_seconds"`
 	TestLoss         float64   `json:"test_loss"`
 	TestAccuracy     float64   `json:"test_accuracy"`

@@ -182,6 +182,7 @@ func (t *Trainer) record(sess *session, step int64, fail error, failArm int) {
 		for i, a := range sess.arms {
 			st := &t.arms[i]
 			st.Step, st.ExamplesSeen, st.ExamplesBackprop, st.WallSeconds = a.steps, a.seen, a.backprop, a.wall
+			st.ExamplesForward, st.ComputeFLOPs = a.forwarded, a.flops
 		}
 		if fail != nil {
 			t.diverged = true

@@ -71,11 +71,19 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 		}
 	}()
 	start, compiled := time.Now(), a.compileSec
+	scanned := 0
+	if a.cfg.Select.Strategy == ohem.Offline {
+		// Offline trains on examples drawn from its cache, not on the
+		// shared batch.
+		if b, scanned, err = a.offlineBatch(b, step); err != nil {
+			return nil, err
+		}
+	}
 	k := len(b.ids)
 	c := b.set.Classes
 	a.grow(k, c)
 	preds := make([]int32, k)
-	plain := a.cfg.Select.Strategy == ohem.All
+	plain := a.cfg.Select.Strategy == ohem.All || a.cfg.Select.Strategy == ohem.Offline
 
 	var tg *model.Graph
 	if plain {
@@ -152,9 +160,10 @@ func (a *arm) step(b *batch, step int64, version int64) (ev *BatchEvent, err err
 	elapsed := max(0, time.Since(start).Seconds()-(a.compileSec-compiled))
 	a.steps = step
 	a.seen += int64(k)
-	a.backprop += int64(len(a.selIdx))
+	a.count(k+scanned, len(a.selIdx))
 	a.wall += elapsed
 	ev = a.event(b, preds, step, version, elapsed)
+	ev.Scanned = scanned
 	a.lossSum += ev.BatchLoss
 	a.lossN++
 	a.stats.update(b, a.losses[:k], a.probs[:k], preds, a.selIdx)

@@ -35,6 +35,8 @@ type ArmState struct {
 	Step             int64      `json:"step"`
 	ExamplesSeen     int64      `json:"examples_seen"`
 	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesForward  int64      `json:"examples_forwarded"`
+	ComputeFLOPs     int64      `json:"compute_flops"`
 	WallSeconds      float64    `json:"wall_seconds"`
 	LastEval         *EvalEvent `json:"last_eval,omitempty"`
 }

@@ -132,7 +132,7 @@ func selectErr(i int, err error) error {
 	}
 	name, _, _ := strings.Cut(msg, " ")
 	switch name {
-	case "m", "thresh", "min_kept", "neg_pos", "min_neg", "beta", "history", "positive":
+	case "m", "thresh", "min_kept", "neg_pos", "min_neg", "beta", "history", "positive", "refresh", "pool", "hard":
 		return fmt.Errorf("arms[%d].%s", i, msg)
 	}
 	return fmt.Errorf("arms[%d].select: %s", i, msg)

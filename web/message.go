@@ -52,7 +52,7 @@ var commonKeys = []string{"type", "id", "token"}
 
 // setKeys are the fields of trainer.Change, the keys of a set message.
 var setKeys = []string{"arm", "k", "m", "ratio", "strategy", "thresh", "min_kept",
-	"neg_pos", "min_neg", "beta", "lr", "exec", "focal_gamma", "focal_alpha",
+	"neg_pos", "min_neg", "beta", "refresh", "pool", "hard", "lr", "exec", "focal_gamma", "focal_alpha",
 	"speed_cap", "eval_every"}
 
 // msgKeys lists the keys each message type allows besides commonKeys.

@@ -182,6 +182,8 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 			MinNeg:     orI(sp.MinNeg, ohem.DefaultMinNeg),
 			Beta:       orF(sp.Beta, ohem.DefaultBeta),
 		}
+		d := sp.WithDefaults()
+		ac.Refresh, ac.Pool, ac.Hard = d.Refresh, d.Pool, d.Hard
 		if ac.Name == "" {
 			ac.Name = sp.Strategy
 		}

@@ -11,6 +11,9 @@ type armTally struct {
 	steps            int64
 	examplesSeen     int64
 	examplesBackprop int64
+	examplesForward  int64
+	computeFLOPs     int64
+	scans            int     // offline pool scans
 	stepSeconds      float64 // sum of the training steps' wall times
 	lastBatchLoss    float64
 	lossSum          float64 // batch losses since the last eval
@@ -51,6 +54,11 @@ func (c *collector) Publish(e trainer.Event) {
 		a.steps = e.Step
 		a.examplesSeen = e.ExamplesSeen
 		a.examplesBackprop = e.ExamplesBackprop
+		a.examplesForward = e.ExamplesForward
+		a.computeFLOPs = e.ComputeFLOPs
+		if e.Scanned > 0 {
+			a.scans++
+		}
 		a.stepSeconds += e.StepSeconds
 		a.lastBatchLoss = e.BatchLoss
 		a.lossSum += e.BatchLoss

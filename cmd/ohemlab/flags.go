@@ -39,6 +39,9 @@ type expFlags struct {
 	negPos    float64
 	minNeg    int
 	beta      float64
+	refresh   int
+	pool      int
+	hard      int
 	lr        float64
 	exec      string
 	focalG    float64
@@ -75,6 +78,9 @@ func (e *expFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&e.negPos, "neg-pos", 0, "hardneg strategy: negatives per positive (default 3)")
 	fs.IntVar(&e.minNeg, "min-neg", 0, "hardneg strategy: keep at least this many negatives (default 1)")
 	fs.Float64Var(&e.beta, "beta", 0, "selective strategy: exponent on the loss percentile (default 3)")
+	fs.IntVar(&e.refresh, "refresh", 0, fmt.Sprintf("offline strategy: steps between two scans of the pool (default %d)", ohem.DefaultRefresh))
+	fs.IntVar(&e.pool, "pool", 0, fmt.Sprintf("offline strategy: training examples scored per scan, forward only (default %d)", ohem.DefaultPool))
+	fs.IntVar(&e.hard, "hard", 0, fmt.Sprintf("offline strategy: hardest pool examples kept, each step trains on M of them (default a quarter of the pool, %d)", ohem.DefaultHard))
 	fs.Float64Var(&e.lr, "lr", 0, "learning rate, > 0 (default 0.1 for MNIST)")
 	fs.StringVar(&e.exec, "exec", "", "OHEM execution: twopass or mask (default twopass)")
 	fs.Float64Var(&e.focalG, "focal-gamma", 0, "focal loss gamma, 0 = plain cross-entropy (2 is usual)")
@@ -86,7 +92,7 @@ func (e *expFlags) register(fs *flag.FlagSet) {
 
 // positiveFlags are the experiment flags whose zero value means "the
 // default" in the config, so an explicit 0 is refused.
-var positiveFlags = []string{"k", "m", "lr", "size", "thresh", "beta", "neg-pos", "test-frac", "pos-frac"}
+var positiveFlags = []string{"k", "m", "lr", "size", "thresh", "beta", "neg-pos", "test-frac", "pos-frac", "refresh", "pool", "hard"}
 
 // given reports which flags were set on the command line.
 func given(fs *flag.FlagSet) map[string]bool {
@@ -228,6 +234,15 @@ func (e *expFlags) applyArm(a *trainer.ArmConfig, k int, set map[string]bool) er
 	}
 	if set["beta"] {
 		a.Select.Beta = e.beta
+	}
+	if set["refresh"] {
+		a.Select.Refresh = e.refresh
+	}
+	if set["pool"] {
+		a.Select.Pool = e.pool
+	}
+	if set["hard"] {
+		a.Select.Hard = e.hard
 	}
 	if set["lr"] {
 		a.LR = e.lr

@@ -35,7 +35,7 @@ func TestCollectorAndReport(t *testing.T) {
 		Data:      trainer.Config{}.Data,
 		K:         10,
 		Seed:      3,
-		EvalEvery: 2,
+		EvalEvery: 1,
 		Arms: []trainer.ArmConfig{
 			{Select: ohem.Params{Strategy: "topk", M: 5}, LR: 0.1, Exec: "twopass"},
 			{Name: "ctl", Select: ohem.Params{Strategy: "random", M: 5}, LR: 0.1, Exec: "twopass"},
@@ -50,10 +50,9 @@ func TestCollectorAndReport(t *testing.T) {
 		for arm := 0; arm < 2; arm++ {
 			c.Publish(&trainer.BatchEvent{Arm: arm, Step: step, ExamplesSeen: 10 * step, ExamplesBackprop: 5 * step,
 				StepSeconds: 0.01, BatchLoss: float64(5 - step), SelFlippedShare: 0.2 * float64(arm+1)})
-			if step%2 == 0 {
-				acc := 0.5 + 0.2*float64(step)/2 - 0.1*float64(arm)
-				c.Publish(&trainer.EvalEvent{Arm: arm, Step: step, ExamplesBackprop: 5 * step, TestAccuracy: acc, TestLoss: 1 / float64(step), TrainLoss: 7})
-			}
+			// Arm 0: 0.6, 0.7, 0.8, 0.9; arm 1 0.1 lower.
+			acc := 0.5 + 0.1*float64(step) - 0.1*float64(arm)
+			c.Publish(&trainer.EvalEvent{Arm: arm, Step: step, ExamplesBackprop: 5 * step, TestAccuracy: acc, TestLoss: 1 / float64(step), TrainLoss: 7})
 		}
 	}
 	c.Publish(&trainer.BatchEvent{Arm: 0, Step: 5, ExamplesSeen: 50, ExamplesBackprop: 25, StepSeconds: 0.01, BatchLoss: 0.5})
@@ -66,7 +65,7 @@ func TestCollectorAndReport(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 	state := trainer.State{Status: trainer.StateStopped, Dataset: trainer.DatasetInfo{FlippedFrac: 0.19}}
-	r := buildReport(cfg, state, tallies, 0.85, 2.5, 0.5)
+	r := buildReport(cfg, state, tallies, 0.8, 2.5, 0.5)
 
 	if len(r.Arms) != 2 {
 		t.Fatalf("arms = %+v", r.Arms)
@@ -90,13 +89,18 @@ func TestCollectorAndReport(t *testing.T) {
 	if a0.SelectedFlippedShare == nil || math.Abs(float64(*a0.SelectedFlippedShare)-0.8/5) > 1e-12 {
 		t.Errorf("selected flipped share = %v", a0.SelectedFlippedShare)
 	}
-	// arm 0 reaches 0.85 at step 4 (acc 0.9) with 20 backpropagated; arm 1 never (0.8).
+	// The mean of the last three evaluations: arm 0 reaches 0.8 at step 4
+	// (0.7, 0.8, 0.9) with 20 backpropagated, although a single evaluation
+	// reached it at step 3; arm 1 never (0.6, 0.7, 0.8).
 	tr := r.ExamplesBackpropagatedTo
-	if tr.TargetAccuracy != 0.85 || len(tr.Arms) != 2 || tr.Arms[0] == nil || *tr.Arms[0] != 20 || tr.Arms[1] != nil || tr.Ratio != nil {
+	if a0.ToTarget == nil || a0.ToTarget.Step != 4 || a1.ToTarget != nil {
+		t.Errorf("to target = %+v, %+v; want step 4 and not reached", a0.ToTarget, a1.ToTarget)
+	}
+	if tr.TargetAccuracy != 0.8 || len(tr.Arms) != 2 || tr.Arms[0] == nil || *tr.Arms[0] != 20 || tr.Arms[1] != nil || tr.Ratio != nil {
 		t.Errorf("target report = %+v", tr)
 	}
 	r2 := buildReport(cfg, state, tallies, 0.6, 2.5, 0.5)
-	if tr := r2.ExamplesBackpropagatedTo; tr.Ratio == nil || *tr.Arms[0] != 10 || *tr.Arms[1] != 10 || float64(*tr.Ratio) != 1 {
+	if tr := r2.ExamplesBackpropagatedTo; tr.Ratio == nil || *tr.Arms[0] != 15 || *tr.Arms[1] != 15 || float64(*tr.Ratio) != 1 {
 		t.Errorf("target report at 0.6 = %+v", tr)
 	}
 

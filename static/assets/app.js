@@ -400,7 +400,7 @@
 
   // ---- controls ----
 
-  const INT_FIELDS = new Set(["k", "m", "min_kept", "min_neg", "seed"]);
+  const INT_FIELDS = new Set(["k", "m", "min_kept", "min_neg", "seed", "refresh", "pool", "hard"]);
 
   function readValue(el) {
     if (el.tagName === "SELECT") return el.value;
@@ -516,6 +516,9 @@
       if (sp.neg_pos) set(q("neg_pos"), sp.neg_pos);
       if (sp.min_neg) set(q("min_neg"), sp.min_neg);
       if (sp.beta) set(q("beta"), sp.beta);
+      if (sp.refresh) set(q("refresh"), sp.refresh);
+      if (sp.pool) set(q("pool"), sp.pool);
+      if (sp.hard) set(q("hard"), sp.hard);
     });
     updateRatios();
   }
