@@ -78,7 +78,8 @@ func newArm(i int, ac ArmConfig, mc ModelConfig, init *model.MLP, seed int64, nu
 		good:  init.Clone(),
 		stats: newExampleStats(numTrain),
 	}
-	a.fwdFLOPs = forwardFLOPs(init.dims)
+	dims := append(append([]int{init.Inputs()}, mc.Hidden...), init.Classes())
+	a.fwdFLOPs = forwardFLOPs(dims)
 	a.solver = newSolver(mc, ac.LR)
 	return a, nil
 }

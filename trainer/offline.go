@@ -88,11 +88,11 @@ func (a *arm) scan(b *batch, p ohem.Params, step int64) (int, error) {
 	for first := 0; first < pool; first += chunk {
 		cnt := min(chunk, pool-first)
 		for r := 0; r < cnt; r++ {
-			copy(g.x[r*dim:(r+1)*dim], set.TrainRow(ids[first+r]))
+			set.TrainRowTo(g.X[r*dim:(r+1)*dim], ids[first+r])
 		}
-		clear(g.x[cnt*dim:])
-		_, err := g.run(logp)
-		g.reset()
+		clear(g.X[cnt*dim:])
+		_, err := g.Run(logp)
+		g.Reset()
 		if err != nil {
 			return 0, err
 		}

@@ -40,7 +40,7 @@ func TestOfflineKeepsHardestOfPool(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eng, err := newEngine(cfg, set, 1)
+			eng, err := newSession(cfg, set, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,11 +75,11 @@ func TestOfflineKeepsHardestOfPool(t *testing.T) {
 			logp := make([]float32, set.Classes)
 			probs, preds := make([]float64, 1), make([]int32, 1)
 			for i, id := range pool {
-				copy(g.x, set.TrainRow(id))
-				if _, err := g.run(logp); err != nil {
+				set.TrainRowTo(g.X, id)
+				if _, err := g.Run(logp); err != nil {
 					t.Fatal(err)
 				}
-				g.reset()
+				g.Reset()
 				exampleLosses(losses[i:i+1], probs, preds, logp, []int{int(set.TrainY[id])}, set.Classes, 0, 0)
 				if d := math.Abs(losses[i] - arm.offline.losses[i]); d > 1e-4*(1+losses[i]) {
 					t.Fatalf("pool example %d: scan loss %v, loss on its own %v", id, arm.offline.losses[i], losses[i])
