@@ -110,7 +110,7 @@ func CurvesPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<section id=\"curves\" class=\"panel curves\" aria-label=\"Learning curves\"><h2>Learning curves <span class=\"xaxis\" role=\"radiogroup\" aria-label=\"x-axis\"><label><input type=\"radio\" name=\"xaxis\" value=\"step\" checked> steps</label> <label><input type=\"radio\" name=\"xaxis\" value=\"backprop\"> examples backpropagated</label> <label><input type=\"radio\" name=\"xaxis\" value=\"wall\"> wall time</label></span></h2><div class=\"plot-pair\"><div id=\"curves-loss\" class=\"plot\"></div><div id=\"curves-acc\" class=\"plot\"></div></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<section id=\"curves\" class=\"panel curves\" aria-label=\"Learning curves\"><h2>Learning curves <span class=\"xaxis\" role=\"radiogroup\" aria-label=\"x-axis\"><label><input type=\"radio\" name=\"xaxis\" value=\"step\" checked> steps</label> <label><input type=\"radio\" name=\"xaxis\" value=\"backprop\"> examples backpropagated</label> <label><input type=\"radio\" name=\"xaxis\" value=\"wall\"> wall time</label> <label><input type=\"radio\" name=\"xaxis\" value=\"compute\"> compute (FLOPs)</label></span></h2><div class=\"plot-pair\"><div id=\"curves-loss\" class=\"plot\"></div><div id=\"curves-acc\" class=\"plot\"></div></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -137,7 +137,7 @@ func ABPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Examples forwarded</th><th>Compute</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

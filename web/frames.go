@@ -53,6 +53,9 @@ type batchWire struct {
 	SelFlippedShare  float64    `json:"sel_flipped_share"`
 	ExamplesSeen     int64      `json:"examples_seen"`
 	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesForward  int64      `json:"examples_forwarded"`
+	ComputeFLOPs     int64      `json:"compute_flops"`
+	Scanned          int        `json:"scanned,omitempty"`
 	WallSeconds      float64    `json:"wall_seconds"`
 	StepSeconds      float64    `json:"step_seconds"`
 	Examples         []Example  `json:"examples"`
@@ -72,6 +75,7 @@ func batchFrame(seq int64, e *trainer.BatchEvent, ds *data.Set) (frame, error) {
 		Quantiles: e.Quantiles, KeptShare: e.KeptShare, BatchLoss: e.BatchLoss,
 		SelLoss: e.SelLoss, SelFlippedShare: e.SelFlippedShare,
 		ExamplesSeen: e.ExamplesSeen, ExamplesBackprop: e.ExamplesBackprop,
+		ExamplesForward: e.ExamplesForward, ComputeFLOPs: e.ComputeFLOPs, Scanned: e.Scanned,
 		WallSeconds: e.WallSeconds, StepSeconds: e.StepSeconds,
 		Examples: make([]Example, 0, len(e.Selected)),
 	}

@@ -23,6 +23,10 @@ type Row struct {
 	ExamplesSeen     int64      `json:"examples_seen"`
 	ExamplesBackprop int64      `json:"examples_backprop"`
 	Wall             float64    `json:"wall"`
+	ExamplesForward  int64      `json:"examples_forwarded"`
+	ComputeFLOPs     int64      `json:"compute_flops"`
+	// Scanned is the pool size of an offline scan before this step.
+	Scanned int `json:"scanned,omitempty"`
 }
 
 // rowOf summarises a batch event.
@@ -32,7 +36,7 @@ func rowOf(seq int64, e *trainer.BatchEvent) Row {
 		BatchLoss: e.BatchLoss, SelLoss: e.SelLoss, Q: e.Quantiles,
 		KeptShare: e.KeptShare, SelFlippedShare: e.SelFlippedShare,
 		ExamplesSeen: e.ExamplesSeen, ExamplesBackprop: e.ExamplesBackprop,
-		Wall: e.WallSeconds,
+		Wall: e.WallSeconds, ExamplesForward: e.ExamplesForward, ComputeFLOPs: e.ComputeFLOPs, Scanned: e.Scanned,
 	}
 }
 

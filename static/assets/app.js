@@ -36,7 +36,7 @@
   O.S = S;
 
   function newArm() {
-    return { step: [], backprop: [], wall: [], loss: [], sel: [], q: [[], [], [], [], []], kept: [], flip: [], lastStep: 0 };
+    return { step: [], backprop: [], wall: [], loss: [], sel: [], q: [[], [], [], [], []], kept: [], flip: [], fwd: [], flops: [], scans: [], lastStep: 0 };
   }
 
   // clearSeries forgets every curve (a reset).
@@ -74,12 +74,15 @@
     for (let k = 0; k < 5; k++) a.q[k].push(q[k]);
     a.kept.push(r.kept_share);
     a.flip.push(r.sel_flipped_share);
+    a.fwd.push(r.examples_forwarded || 0);
+    a.flops.push(r.compute_flops || 0);
+    if (r.scanned) a.scans.push(r.step); // an offline pool scan before this step
     if (a.step.length > MAX_ROWS) thin(a);
   };
 
   function thin(a) {
     const keep = (arr) => arr.filter((_, i) => i % 2 === 1 || i >= arr.length / 2);
-    for (const k of ["step", "backprop", "wall", "loss", "sel", "kept", "flip"]) a[k] = keep(a[k]);
+    for (const k of ["step", "backprop", "wall", "loss", "sel", "kept", "flip", "fwd", "flops"]) a[k] = keep(a[k]);
     a.q = a.q.map(keep);
   }
 
@@ -93,6 +96,8 @@
     list.push({
       step: e.step,
       backprop: e.examples_backprop,
+      fwd: e.examples_forwarded || 0,
+      flops: e.compute_flops || 0,
       wall: e.wall_seconds,
       test_loss: e.test_loss,
       acc: e.test_accuracy,

@@ -223,6 +223,7 @@
         { series: [5, 1], fill: "rgba(37,99,235,0.10)" },
         { series: [4, 2], fill: "rgba(37,99,235,0.22)" },
       ],
+      hooks: { draw: [(u) => scanHook(u, true)] },
     }), data);
   };
 
@@ -230,15 +231,15 @@
 
   function xOfRows(a) {
     const x = O.S.xaxis;
-    return x === "backprop" ? a.backprop : x === "wall" ? a.wall : a.step;
+    return x === "backprop" ? a.backprop : x === "wall" ? a.wall : x === "compute" ? a.flops : a.step;
   }
   function xOfEval(e) {
     const x = O.S.xaxis;
-    return x === "backprop" ? e.backprop : x === "wall" ? e.wall : e.step;
+    return x === "backprop" ? e.backprop : x === "wall" ? e.wall : x === "compute" ? e.flops : e.step;
   }
   function xLabel() {
     const x = O.S.xaxis;
-    return x === "backprop" ? "examples backpropagated" : x === "wall" ? "training wall time (s)" : "step";
+    return x === "backprop" ? "examples backpropagated" : x === "wall" ? "training wall time (s)" : x === "compute" ? "training compute (FLOPs: forward 2·Σ fan_in·fan_out per example, backward twice that)" : "step";
   }
 
   // strictly increasing x (uPlot.join needs sorted unique x per table)
@@ -264,11 +265,11 @@
   }
   O.armName = armName;
 
-  // xForStep maps a step of arm 0 to the current x-axis.
-  function xForStep(step) {
+  // xForStep maps a step of arm i (default 0) to the current x-axis.
+  function xForStep(step, i) {
     const x = O.S.xaxis;
     if (x === "step") return step;
-    const a = O.S.arms[0];
+    const a = O.S.arms[i || 0];
     if (!a || !a.step.length) return null;
     let lo = 0, hi = a.step.length - 1;
     while (lo < hi) {
@@ -276,11 +277,12 @@
       if (a.step[mid] < step) lo = mid + 1;
       else hi = mid;
     }
-    return x === "backprop" ? a.backprop[lo] : a.wall[lo];
+    return x === "backprop" ? a.backprop[lo] : x === "compute" ? a.flops[lo] : a.wall[lo];
   }
 
   // markerPlugin draws a labelled vertical line at every config change.
   function markerHook(u) {
+    scanHook(u);
     const cfgs = O.S.configs.filter((c) => !c.reset && c.step > 0);
     if (!cfgs.length) return;
     const ctx = u.ctx;
@@ -309,6 +311,36 @@
     ctx.restore();
   }
 
+  // scanHook marks every offline pool scan: a short tick in the arm's
+  // colour at the bottom of the plot, labelled "scan" while they are
+  // sparse. byStep: the plot's x is the step whatever the x-axis choice.
+  function scanHook(u, byStep) {
+    const ctx = u.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    O.S.arms.forEach((a, i) => {
+      if (!a.scans || !a.scans.length) return;
+      ctx.save();
+      ctx.strokeStyle = C.arms[i];
+      ctx.fillStyle = C.arms[i];
+      ctx.lineWidth = 2 * dpr;
+      ctx.font = O.font(10 * dpr, "600");
+      const sparse = a.scans.length <= 12;
+      for (const s of a.scans) {
+        const xv = byStep === true ? s : xForStep(s, i);
+        if (xv === null || xv === undefined) continue;
+        const x = Math.round(u.valToPos(xv, "x", true));
+        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+        const y0 = u.bbox.top + u.bbox.height - (i + 1) * 10 * dpr;
+        ctx.beginPath();
+        ctx.moveTo(x, y0);
+        ctx.lineTo(x, y0 + 8 * dpr);
+        ctx.stroke();
+        if (sparse) ctx.fillText("scan", x + 2 * dpr, y0 + 7 * dpr);
+      }
+      ctx.restore();
+    });
+  }
+
   O.drawCurves = function () {
     const elL = $("#curves-loss"), elA = $("#curves-acc");
     if (!elL || !elA) return;
@@ -328,6 +360,22 @@
       accTables.push([t[0], t[2]]);
       accSeries.push({ label: armName(i) + " test acc.", stroke: C.arms[i], width: 2, spanGaps: true, points: { show: true, size: 5 }, value: (u, v) => (v === null ? "–" : O.pct(v)) });
     }
+    // Replicates (saved runs of several seeds): the min and max test
+    // accuracy over the seeds as a band around each arm's mean.
+    const bands = [];
+    (S.bands || []).forEach((b, i) => {
+      const evs = S.evals[i] || [];
+      const xs = b.step.map((s) => {
+        const e = evs.find((x) => x.step === s);
+        return e ? xOfEval(e) : null;
+      });
+      const t = monotone(xs, b.min, b.max);
+      const fmt = (u, v) => (v === null ? "–" : O.pct(v));
+      accTables.push([t[0], t[1]], [t[0], t[2]]);
+      accSeries.push({ label: armName(i) + " min", stroke: C.arms[i], width: 1, dash: [2, 3], spanGaps: true, value: fmt },
+        { label: armName(i) + " max", stroke: C.arms[i], width: 1, dash: [2, 3], spanGaps: true, value: fmt });
+      bands.push({ series: [accSeries.length - 1, accSeries.length - 2], fill: C.arms[i] + "33" });
+    });
     const join = (tables) => {
       const nonEmpty = tables.some((t) => t[0].length);
       if (!nonEmpty) return [[]].concat(tables.map(() => []));
@@ -336,7 +384,7 @@
     // The legends name the arms: new names (a saved run opened, a strategy
     // changed) need a new plot.
     const names = lossSeries.slice(1).map((x) => x.label).join("|");
-    const key = S.xaxis + ":" + n + ":" + (document.body.classList.contains("large") ? "L" : "") + ":" + names;
+    const key = S.xaxis + ":" + n + ":" + (document.body.classList.contains("large") ? "L" : "") + ":" + names + ":" + bands.length;
     ensurePlot("loss", elL, key, () => ({
       legend: { show: true, live: false },
       scales: { x: { time: false }, y: { distr: 3 } },
@@ -349,6 +397,7 @@
       scales: { x: { time: false }, y: { auto: true } },
       axes: [axis(xLabel()), axis("test accuracy", { size: 50, values: (u, vals) => vals.map((v) => (100 * v).toFixed(1) + "%") })],
       series: accSeries,
+      bands,
       hooks: { draw: [markerHook] },
     }), join(accTables));
   };

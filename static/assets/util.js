@@ -32,6 +32,31 @@
     return x.toPrecision(d);
   };
 
+  // flops formats a FLOP count with an SI prefix, e.g. "1.52 TFLOP".
+  O.flops = function (x) {
+    if (x === null || x === undefined || !isFinite(x)) return "–";
+    const units = [[1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+    for (const [f, u] of units) if (Math.abs(x) >= f) return (x / f).toPrecision(3) + " " + u + "FLOP";
+    return String(Math.round(x)) + " FLOP";
+  };
+
+  // REACH_WINDOW and reach implement the crossing rule of every "reach X%"
+  // figure (the same as trainer.Reach): a run reaches the target at the
+  // first evaluation at which the mean test accuracy of the last
+  // REACH_WINDOW evaluations is at or above it, so one lucky evaluation
+  // cannot decide it. reach returns that evaluation's index, or -1.
+  O.REACH_WINDOW = 3;
+  O.reach = function (accs, target) {
+    const w = O.REACH_WINDOW;
+    let sum = 0;
+    for (let i = 0; i < accs.length; i++) {
+      sum += accs[i];
+      if (i >= w) sum -= accs[i - w];
+      if (i >= w - 1 && sum / w >= target - 1e-12) return i;
+    }
+    return -1;
+  };
+
   // pct formats a share in [0,1] as a percentage.
   O.pct = function (x, digits) {
     if (x === null || x === undefined || !isFinite(x)) return "–";

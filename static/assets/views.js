@@ -399,7 +399,8 @@
     const rows = [];
     for (let i = 0; i < n; i++) {
       const ev = S.evals[i] || [];
-      const hit = ev.find((e) => e.acc >= target);
+      const at = O.reach(ev.map((e) => e.acc), target);
+      const hit = at >= 0 ? ev[at] : null;
       const last = ev[ev.length - 1];
       const best = ev.reduce((m, e) => Math.max(m, e.acc), 0);
       reached.push(hit || null);
@@ -408,6 +409,8 @@
         O.armName(i),
         strat,
         hit ? O.fmt(hit.backprop) : "not yet" + (ev.length ? " (best " + O.pct(best) + ")" : ""),
+        hit ? O.fmt(hit.fwd) : "–",
+        hit ? O.flops(hit.flops) : "–",
         hit ? String(hit.step) : "–",
         last ? O.pct(last.acc) : "–",
       ]);
@@ -437,7 +440,8 @@
       ratio.dataset.ratio = "";
     } else if (reached[0] && reached[1]) {
       const r = reached[0].backprop / reached[1].backprop;
-      ratio.textContent = "To reach " + O.pct(target, 1) + ": arm A needed " + r.toFixed(2) + "× the examples backpropagated of arm B" + (r < 1 ? " (" + ((1 - r) * 100).toFixed(0) + "% fewer)" : r > 1 ? " (" + ((r - 1) * 100).toFixed(0) + "% more)" : "") + ".";
+      const rc = reached[1].flops > 0 ? reached[0].flops / reached[1].flops : NaN;
+      ratio.textContent = "To reach " + O.pct(target, 1) + " (mean of the last " + O.REACH_WINDOW + " evaluations): arm A needed " + r.toFixed(2) + "× the examples backpropagated of arm B" + (r < 1 ? " (" + ((1 - r) * 100).toFixed(0) + "% fewer)" : r > 1 ? " (" + ((r - 1) * 100).toFixed(0) + "% more)" : "") + (isFinite(rc) ? " and " + rc.toFixed(2) + "× its compute" : "") + ".";
       ratio.dataset.ratio = r.toFixed(4);
     } else {
       ratio.textContent = "Waiting for " + (reached[0] ? "arm B" : reached[1] ? "arm A" : "both arms") + " to reach " + O.pct(target, 1) + " test accuracy…";
@@ -459,21 +463,84 @@
   function runSeries(run, armOffset) {
     const S = O.S;
     (run.metrics || []).forEach((m) => O.addRow(Object.assign({}, m, { arm: (m.arm || 0) + armOffset, seq: 0 })));
-    (run.evals || []).forEach((e) => O.addEval({ arm: (e.arm || 0) + armOffset, step: e.step, examples_backprop: e.examples_backprop, wall_seconds: e.wall, test_loss: e.test_loss, test_accuracy: e.test_accuracy, train_loss: e.train_loss }));
+    (run.evals || []).forEach((e) => O.addEval({ arm: (e.arm || 0) + armOffset, step: e.step, examples_backprop: e.examples_backprop, examples_forwarded: e.examples_forwarded, compute_flops: e.compute_flops, wall_seconds: e.wall, test_loss: e.test_loss, test_accuracy: e.test_accuracy, train_loss: e.train_loss }));
     if (armOffset === 0) (run.changes || []).forEach((c) => S.configs.push({ step: c.step, version: c.version, changed: c.changed || [], reset: false }));
+  }
+
+  // ---- replicates: saved runs of several seeds of one config ----
+
+  // sameConfigButSeed reports whether runs differ only in their seed (and
+  // where MNIST was read from), with no seed twice.
+  function sameConfigButSeed(runs) {
+    const key = (r) => {
+      const c = JSON.parse(JSON.stringify(r.config || {}));
+      delete c.seed;
+      if (c.data) delete c.data.dir;
+      return JSON.stringify(c);
+    };
+    const seeds = new Set(runs.map((r) => (r.config || {}).seed));
+    return runs.length >= 2 && seeds.size === runs.length && runs.every((r) => key(r) === key(runs[0]));
+  }
+
+  // replicateSeries fills the curves with the mean over runs of every arm
+  // at the steps all runs have, and the min-max of the test accuracy
+  // (O.S.bands, drawn as a band around the mean).
+  function replicateSeries(runs) {
+    const S = O.S;
+    const nArms = Math.max(1, ((runs[0].config || {}).arms || []).length);
+    const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    S.bands = [];
+    for (let j = 0; j < nArms; j++) {
+      const byStep = (list) => {
+        const m = new Map();
+        (list || []).forEach((x) => (x.arm || 0) === j && m.set(x.step, x));
+        return m;
+      };
+      const metrics = runs.map((r) => byStep(r.metrics));
+      const evals = runs.map((r) => byStep(r.evals));
+      for (const [step] of metrics[0]) {
+        const ms = metrics.map((m) => m.get(step));
+        if (ms.some((m) => !m)) continue;
+        const num = (k) => mean(ms.map((m) => (m[k] === null || m[k] === undefined ? NaN : m[k])));
+        O.addRow({ arm: j, step, seq: 0, batch_loss: num("batch_loss"), sel_loss: num("sel_loss"), kept_share: num("kept_share"),
+          sel_flipped_share: num("sel_flipped_share"), examples_backprop: num("examples_backprop"), examples_forwarded: num("examples_forwarded"),
+          compute_flops: num("compute_flops"), wall: num("wall"), q: [0, 1, 2, 3, 4].map((k) => mean(ms.map((m) => (m.q || [])[k] ?? NaN))),
+          scanned: ms[0].scanned });
+      }
+      const band = { step: [], min: [], max: [] };
+      for (const [step] of evals[0]) {
+        const es = evals.map((m) => m.get(step));
+        if (es.some((e) => !e)) continue;
+        const accs = es.map((e) => e.test_accuracy);
+        O.addEval({ arm: j, step, examples_backprop: mean(es.map((e) => e.examples_backprop)), examples_forwarded: mean(es.map((e) => e.examples_forwarded || 0)),
+          compute_flops: mean(es.map((e) => e.compute_flops || 0)), wall_seconds: mean(es.map((e) => e.wall)), test_loss: mean(es.map((e) => e.test_loss)),
+          test_accuracy: mean(accs), train_loss: mean(es.map((e) => e.train_loss)) });
+        band.step.push(step);
+        band.min.push(Math.min(...accs));
+        band.max.push(Math.max(...accs));
+      }
+      S.bands.push(band);
+    }
   }
 
   async function openRuns(ids) {
     const runs = [];
     for (const id of ids) runs.push(await O.getJSON("/api/runs/" + encodeURIComponent(id)));
     const S = O.S;
+    const replicates = sameConfigButSeed(runs);
+    if (runs.length > 2 && !replicates) throw new Error("tick two runs, or several runs of one config that differ only in their seed");
     if (!S.replay) S.liveState = S.state;
-    S.replay = { ids, runs };
+    S.replay = { ids, runs, replicates: replicates ? runs.length : 0 };
     O.clearSeries();
+    S.bands = null;
     S.runStartSeq = 0;
     let off = 0;
     const arms = [];
-    runs.forEach((run) => {
+    if (replicates) {
+      replicateSeries(runs);
+      const seeds = runs.map((r) => r.config.seed).join(",");
+      (runs[0].config.arms || []).forEach((a) => arms.push(Object.assign({}, a, { name: "mean of seeds " + seeds + ": " + (a.name || (a.select && a.select.strategy)) })));
+    } else runs.forEach((run) => {
       runSeries(run, off);
       const cfgArms = (run.config && run.config.arms) || [];
       cfgArms.forEach((a) => arms.push(Object.assign({}, a, { name: "#" + run.id + " " + (a.name || (a.select && a.select.strategy)) })));
@@ -483,7 +550,7 @@
     document.body.classList.add("replay");
     const ban = $("#replay-banner");
     ban.hidden = false;
-    O.setText("#replay-name", runs.map((r) => "#" + r.id + " " + r.name).join(" vs "));
+    O.setText("#replay-name", replicates ? runs.length + " seeds of one config (" + runs.map((r) => "#" + r.id).join(", ") + "): mean, with the min-max band of the test accuracy" : runs.map((r) => "#" + r.id + " " + r.name).join(" vs "));
     $$("#controls input, #controls select, #controls button, #controls fieldset").forEach((el) => (el.disabled = true));
     // Saved runs keep curves and summaries, not single batches: say so
     // where the live batch was.
@@ -500,6 +567,7 @@
     const S = O.S;
     if (!S.replay) return;
     S.replay = null;
+    S.bands = null;
     S.state = S.liveState || S.state;
     document.body.classList.remove("replay");
     $("#replay-banner").hidden = true;
@@ -534,8 +602,8 @@
         history.replaceState(null, "", u.pathname + u.search);
       } else if (act === "compare") {
         const ids = $$(".run-pick:checked").map((c) => c.value);
-        if (ids.length !== 2) {
-          runErr("tick exactly two runs to compare (" + ids.length + " ticked)");
+        if (ids.length < 2) {
+          runErr("tick two runs to compare, or several seeds of one config (" + ids.length + " ticked)");
           return;
         }
         await openRuns(ids);

@@ -12,7 +12,8 @@ import (
 
 // CSVHeader is the header row of ExportCSV.
 var CSVHeader = []string{"arm", "step", "version", "batch_loss", "sel_loss", "q_min", "q10", "q50", "q90", "q_max",
-	"kept_share", "sel_flipped_share", "examples_seen", "examples_backprop", "wall_seconds"}
+	"kept_share", "sel_flipped_share", "examples_seen", "examples_backprop", "wall_seconds",
+	"examples_forwarded", "compute_flops", "scanned"}
 
 // ExportCSV writes run id's metric series as CSV: CSVHeader, then one row
 // per arm and step in step order. Non-finite values are written as NaN.
@@ -44,7 +45,8 @@ func (s *Store) ExportCSV(w io.Writer, id int64) error {
 			rec = append(rec, ftoa(q))
 		}
 		rec = append(rec, ftoa(m.KeptShare), ftoa(m.SelFlippedShare),
-			strconv.FormatInt(m.ExamplesSeen, 10), strconv.FormatInt(m.ExamplesBackprop, 10), ftoa(m.Wall))
+			strconv.FormatInt(m.ExamplesSeen, 10), strconv.FormatInt(m.ExamplesBackprop, 10), ftoa(m.Wall),
+			strconv.FormatInt(m.ExamplesForward, 10), strconv.FormatInt(m.ComputeFLOPs, 10), strconv.Itoa(m.Scanned))
 		return cw.Write(rec)
 	})
 	if err != nil {

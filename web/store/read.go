@@ -170,7 +170,7 @@ func readMetrics(tx *sql.Tx, id, stride, last int64) ([]Metric, error) {
 // in step order; fn must not keep m.
 func scanMetrics(tx *sql.Tx, id, stride, last int64, fn func(m *Metric) error) error {
 	rows, err := tx.Query(`SELECT arm, step, version, batch_loss, sel_loss, q_min, q10, q50, q90, q_max,
-		kept_share, sel_flipped_share, examples_seen, examples_backprop, wall
+		kept_share, sel_flipped_share, examples_seen, examples_backprop, wall, examples_forwarded, compute_flops, scanned
 		FROM metrics WHERE run = ? AND (step % ? = 0 OR step = ?) ORDER BY step, arm`, id, stride, last)
 	if err != nil {
 		return fmt.Errorf("store: run %d metrics: %w", id, err)
@@ -180,7 +180,7 @@ func scanMetrics(tx *sql.Tx, id, stride, last int64, fn func(m *Metric) error) e
 	var m Metric
 	for rows.Next() {
 		if err := rows.Scan(&m.Arm, &m.Step, &m.Version, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6],
-			&f[7], &f[8], &m.ExamplesSeen, &m.ExamplesBackprop, &f[9]); err != nil {
+			&f[7], &f[8], &m.ExamplesSeen, &m.ExamplesBackprop, &f[9], &m.ExamplesForward, &m.ComputeFLOPs, &m.Scanned); err != nil {
 			return fmt.Errorf("store: run %d metrics: %w", id, err)
 		}
 		m.BatchLoss, m.SelLoss = nan(f[0]), nan(f[1])
@@ -197,7 +197,7 @@ func scanMetrics(tx *sql.Tx, id, stride, last int64, fn func(m *Metric) error) e
 
 func readEvals(tx *sql.Tx, id int64) ([]Eval, error) {
 	rows, err := tx.Query(`SELECT arm, step, version, examples_backprop, wall, test_loss, test_acc, train_loss,
-		per_class, confusion FROM evals WHERE run = ? ORDER BY step, arm`, id)
+		per_class, confusion, examples_forwarded, compute_flops FROM evals WHERE run = ? ORDER BY step, arm`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: run %d evals: %w", id, err)
 	}
@@ -207,7 +207,7 @@ func readEvals(tx *sql.Tx, id int64) ([]Eval, error) {
 	for rows.Next() {
 		var e Eval
 		var pc, conf string
-		if err := rows.Scan(&e.Arm, &e.Step, &e.Version, &e.ExamplesBackprop, &f[0], &f[1], &f[2], &f[3], &pc, &conf); err != nil {
+		if err := rows.Scan(&e.Arm, &e.Step, &e.Version, &e.ExamplesBackprop, &f[0], &f[1], &f[2], &f[3], &pc, &conf, &e.ExamplesForward, &e.ComputeFLOPs); err != nil {
 			return nil, fmt.Errorf("store: run %d evals: %w", id, err)
 		}
 		e.Wall, e.TestLoss, e.TestAccuracy, e.TrainLoss = nan(f[0]), nan(f[1]), nan(f[2]), nan(f[3])

@@ -170,7 +170,7 @@ func toItem(e trainer.Event) (item, bool) {
 			BatchLoss: e.BatchLoss, SelLoss: e.SelLoss,
 			KeptShare: e.KeptShare, SelFlippedShare: e.SelFlippedShare,
 			ExamplesSeen: e.ExamplesSeen, ExamplesBackprop: e.ExamplesBackprop,
-			Wall: e.WallSeconds,
+			Wall: e.WallSeconds, ExamplesForward: e.ExamplesForward, ComputeFLOPs: e.ComputeFLOPs, Scanned: e.Scanned,
 		}
 		for i, q := range e.Quantiles {
 			m.Q[i] = float64(q)
@@ -183,6 +183,7 @@ func toItem(e trainer.Event) (item, bool) {
 		return item{eval: &Eval{
 			Arm: e.Arm, Step: e.Step, Version: e.Version,
 			ExamplesBackprop: e.ExamplesBackprop, Wall: e.WallSeconds,
+			ExamplesForward: e.ExamplesForward, ComputeFLOPs: e.ComputeFLOPs,
 			TestLoss: e.TestLoss, TestAccuracy: e.TestAccuracy, TrainLoss: e.TrainLoss,
 			PerClass: e.PerClass, Confusion: e.Confusion,
 		}}, true

@@ -345,8 +345,9 @@ func (w *txWriter) close() {
 func (w *txWriter) metric(run int64, m *Metric) error {
 	if w.insMetric == nil {
 		st, err := w.tx.Prepare(`INSERT OR REPLACE INTO metrics(run, arm, step, version, batch_loss, sel_loss,
-			q_min, q10, q50, q90, q_max, kept_share, sel_flipped_share, examples_seen, examples_backprop, wall)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			q_min, q10, q50, q90, q_max, kept_share, sel_flipped_share, examples_seen, examples_backprop, wall,
+			examples_forwarded, compute_flops, scanned)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -354,14 +355,16 @@ func (w *txWriter) metric(run int64, m *Metric) error {
 	}
 	_, err := w.insMetric.Exec(run, m.Arm, m.Step, m.Version, num(m.BatchLoss), num(m.SelLoss),
 		num(m.Q[0]), num(m.Q[1]), num(m.Q[2]), num(m.Q[3]), num(m.Q[4]),
-		num(m.KeptShare), num(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, num(m.Wall))
+		num(m.KeptShare), num(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, num(m.Wall),
+		m.ExamplesForward, m.ComputeFLOPs, m.Scanned)
 	return err
 }
 
 func (w *txWriter) eval(run int64, e *Eval) error {
 	if w.insEval == nil {
 		st, err := w.tx.Prepare(`INSERT OR REPLACE INTO evals(run, arm, step, version, examples_backprop, wall,
-			test_loss, test_acc, train_loss, per_class, confusion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			test_loss, test_acc, train_loss, per_class, confusion, examples_forwarded, compute_flops)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -384,7 +387,8 @@ func (w *txWriter) eval(run int64, e *Eval) error {
 		return err
 	}
 	_, err = w.insEval.Exec(run, e.Arm, e.Step, e.Version, e.ExamplesBackprop, num(e.Wall),
-		num(e.TestLoss), num(e.TestAccuracy), num(e.TrainLoss), string(pcJSON), string(confJSON))
+		num(e.TestLoss), num(e.TestAccuracy), num(e.TrainLoss), string(pcJSON), string(confJSON),
+		e.ExamplesForward, e.ComputeFLOPs)
 	return err
 }
 

@@ -60,6 +60,13 @@ var migrations = []string{
 		confusion         TEXT NOT NULL,
 		PRIMARY KEY (run, arm, step)
 	) WITHOUT ROWID;`,
+	// 2: compute accounting (examples forwarded, FLOPs) and offline's
+	// pool scans. Older runs read 0: not counted.
+	`ALTER TABLE metrics ADD COLUMN examples_forwarded INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE metrics ADD COLUMN compute_flops INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE metrics ADD COLUMN scanned INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE evals ADD COLUMN examples_forwarded INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE evals ADD COLUMN compute_flops INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -80,6 +80,12 @@ type Metric struct {
 	ExamplesSeen     int64      `json:"examples_seen"`
 	ExamplesBackprop int64      `json:"examples_backprop"`
 	Wall             float64    `json:"wall"`
+	// ExamplesForward and ComputeFLOPs are the training forwards and FLOPs
+	// so far (0 in runs saved before they were counted); Scanned is the
+	// pool size of an offline scan before this step (0: none).
+	ExamplesForward int64 `json:"examples_forwarded"`
+	ComputeFLOPs    int64 `json:"compute_flops"`
+	Scanned         int   `json:"scanned,omitempty"`
 }
 
 // Eval is one arm's evaluation on the test set.
@@ -88,6 +94,8 @@ type Eval struct {
 	Step             int64     `json:"step"`
 	Version          int64     `json:"version"`
 	ExamplesBackprop int64     `json:"examples_backprop"`
+	ExamplesForward  int64     `json:"examples_forwarded"`
+	ComputeFLOPs     int64     `json:"compute_flops"`
 	Wall             float64   `json:"wall"`
 	TestLoss         float64   `json:"test_loss"`
 	TestAccuracy     float64   `json:"test_accuracy"`
@@ -150,8 +158,11 @@ func (m Metric) MarshalJSON() ([]byte, error) {
 		ExamplesSeen     int64       `json:"examples_seen"`
 		ExamplesBackprop int64       `json:"examples_backprop"`
 		Wall             *float64    `json:"wall"`
+		ExamplesForward  int64       `json:"examples_forwarded"`
+		ComputeFLOPs     int64       `json:"compute_flops"`
+		Scanned          int         `json:"scanned,omitempty"`
 	}{m.Arm, m.Step, m.Version, fin(m.BatchLoss), fin(m.SelLoss), q, fin(m.KeptShare),
-		fin(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, fin(m.Wall)})
+		fin(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, fin(m.Wall), m.ExamplesForward, m.ComputeFLOPs, m.Scanned})
 }
 
 // MarshalJSON writes non-finite values as null.
@@ -165,12 +176,14 @@ func (e Eval) MarshalJSON() ([]byte, error) {
 		Step             int64      `json:"step"`
 		Version          int64      `json:"version"`
 		ExamplesBackprop int64      `json:"examples_backprop"`
+		ExamplesForward  int64      `json:"examples_forwarded"`
+		ComputeFLOPs     int64      `json:"compute_flops"`
 		Wall             *float64   `json:"wall"`
 		TestLoss         *float64   `json:"test_loss"`
 		TestAccuracy     *float64   `json:"test_accuracy"`
 		TrainLoss        *float64   `json:"train_loss"`
 		PerClass         []*float64 `json:"per_class"`
 		Confusion        [][]int    `json:"confusion"`
-	}{e.Arm, e.Step, e.Version, e.ExamplesBackprop, fin(e.Wall), fin(e.TestLoss),
+	}{e.Arm, e.Step, e.Version, e.ExamplesBackprop, e.ExamplesForward, e.ComputeFLOPs, fin(e.Wall), fin(e.TestLoss),
 		fin(e.TestAccuracy), fin(e.TrainLoss), pc, e.Confusion})
 }
