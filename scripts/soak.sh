@@ -28,6 +28,7 @@ SILENT=${SILENT:-0.1}
 WARMUP=${WARMUP:-10}
 
 build_tools
+SERVER_ARGS="--debug ${SERVER_ARGS:-}" # the soak reads GET /debug/runtime
 start_server
 echo "warming up for ${WARMUP}s ..." >&2
 sleep "$WARMUP"

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,11 +41,7 @@ type controlOK struct {
 
 // serveControl applies one control message from an HTTP client.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if !s.httpLim.allow(host, time.Now()) {
+	if !s.httpLim.allow(clientHost(r.RemoteAddr), time.Now()) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many control messages: at most %g per second (bursts of %d)", s.opts.ControlRate, s.opts.ControlBurst))
 		return
@@ -66,7 +61,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: err.Error(), ID: c.ID})
 		return
 	}
-	version, err := s.applyControl(c, s.Role(r) == RoleControl)
+	version, err := s.applyControl(c, s.Role(r) == RoleControl, r.RemoteAddr)
 	if err != nil {
 		writeJSON(w, statusOf(err), errorBody{Error: err.Error(), ID: c.ID})
 		return

@@ -205,15 +205,15 @@ func TestUpload(t *testing.T) {
 		t.Errorf("stored file: %v", err)
 	}
 	// The uploaded file may be chosen again by a reset; other paths not.
-	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: e.fake.resets[0].Data}}, true); err != nil {
+	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: e.fake.resets[0].Data}}, true, ""); err != nil {
 		t.Errorf("reset to the uploaded file: %v", err)
 	}
-	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: e.fake.resets[0].Data}}, true); err != nil {
+	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: e.fake.resets[0].Data}}, true, ""); err != nil {
 		t.Errorf("reset to the uploaded file: %v", err)
 	}
 	other := e.fake.resets[0].Data
 	other.Name = "csv:" + filepath.Join(dir, "..", filepath.Base(path))
-	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: other}}, true); err == nil {
+	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &trainer.Config{K: 8, Data: other}}, true, ""); err == nil {
 		t.Error("reset to a CSV outside the upload directory accepted")
 	}
 

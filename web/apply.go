@@ -49,16 +49,13 @@ func statusOf(err error) int {
 }
 
 // applyControl authorises c (control is whether the sender already holds
-// control), checks it against the current run and hands it to the trainer.
-// It returns the config version in force afterwards. On error nothing has
-// changed.
-func (s *Server) applyControl(c Control, control bool) (int64, error) {
-	if !control && !s.tokenOK(c.Token) {
-		msg := "read-only viewer: controlling training needs the control token"
-		if c.Token != "" {
-			msg = "wrong control token: controlling training needs the presenter's token"
-		}
-		return 0, &controlError{status: http.StatusForbidden, msg: msg}
+// control; remote is its address, for the wrong-token throttle), checks it
+// against the current run and hands it to the trainer. It returns the config
+// version in force afterwards. On error nothing has changed. A wrong token
+// gets exactly the answer of a missing one.
+func (s *Server) applyControl(c Control, control bool, remote string) (int64, error) {
+	if !control && !s.tokenFrom(c.Token, remote) {
+		return 0, &controlError{status: http.StatusForbidden, msg: "read-only viewer: controlling training needs the control token"}
 	}
 	e := s.trainer
 	switch c.Type {

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
 	"runtime"
+	rpprof "runtime/pprof"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -26,18 +30,24 @@ type RuntimeStats struct {
 	GC bool `json:"gc"`
 }
 
-// mountDebug adds the loopback-only debug routes: GET /debug/runtime
-// (RuntimeStats as JSON; ?gc=1 runs a garbage collection first) and the
-// net/http/pprof handlers under /debug/pprof/. Requests whose remote
-// address is not a loopback IP get 403. Behind a reverse proxy on the same
-// machine every request looks like loopback, so such a deployment should
-// not forward /debug/.
+// mountDebug adds the loopback-only debug routes when Options.Debug is set
+// (--debug): GET /debug/runtime (RuntimeStats as JSON; ?gc=1 runs a garbage
+// collection first) and the net/http/pprof handlers under /debug/pprof/,
+// except cmdline, which would show the command line and with it a
+// --control-token. Requests whose remote address is not a loopback IP get
+// 403. Behind a reverse proxy on the same machine every request looks like
+// loopback, so such a deployment should not forward /debug/.
 func (s *Server) mountDebug(r chi.Router) {
+	if !s.opts.Debug {
+		return
+	}
 	r.Route("/debug", func(r chi.Router) {
 		r.Use(loopbackOnly)
 		r.Get("/runtime", s.serveRuntime)
-		r.Get("/pprof/", pprof.Index)
-		r.Get("/pprof/cmdline", pprof.Cmdline)
+		r.Get("/pprof/", servePprofIndex)
+		r.Get("/pprof/cmdline", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, "the command line is not served: it may hold the control token")
+		})
 		r.Get("/pprof/profile", pprof.Profile)
 		r.Get("/pprof/symbol", pprof.Symbol)
 		r.Get("/pprof/trace", pprof.Trace)
@@ -103,4 +113,17 @@ func (s *Server) serveRuntime(w http.ResponseWriter, r *http.Request) {
 		Viewers:    s.Viewers(),
 		GC:         gc,
 	})
+}
+
+// servePprofIndex lists the profiles, as net/http/pprof's index does but
+// without the command line.
+func servePprofIndex(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	b.WriteString("pprof profiles (go tool pprof http://HOST/debug/pprof/NAME):\n")
+	for _, p := range rpprof.Profiles() {
+		fmt.Fprintf(&b, "%s\t%d\n", p.Name(), p.Count())
+	}
+	b.WriteString("profile\tCPU profile (?seconds=N)\ntrace\texecution trace (?seconds=N)\nsymbol\tsymbol lookup\n")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, b.String())
 }

@@ -34,7 +34,7 @@ func TestIsLoopback(t *testing.T) {
 }
 
 func TestDebugRuntimeLoopbackOnly(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *Options) { o.Debug = true })
 	c, _ := e.dial(t, "") // one viewer, counted in "viewers"
 	defer c.Close()
 	waitFor(t, "one viewer", func() bool { return e.s.Viewers() == 1 })
@@ -59,6 +59,7 @@ func TestDebugRuntimeLoopbackOnly(t *testing.T) {
 	for _, tc := range tests {
 		req := httptest.NewRequest("GET", tc.path, nil)
 		req.RemoteAddr = tc.remote
+		req.Host = "127.0.0.1"
 		rec := httptest.NewRecorder()
 		e.s.Handler().ServeHTTP(rec, req)
 		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
@@ -68,7 +69,7 @@ func TestDebugRuntimeLoopbackOnly(t *testing.T) {
 }
 
 func TestDebugRuntimeFigures(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *Options) { o.Debug = true })
 	// Over a real loopback connection (httptest listens on 127.0.0.1).
 	code, hdr, body := e.get(t, "/debug/runtime?gc=1")
 	if code != http.StatusOK {
@@ -88,5 +89,31 @@ func TestDebugRuntimeFigures(t *testing.T) {
 	code, _, _ = e.do(t, "POST", "/debug/runtime", "text/plain", nil)
 	if code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /debug/runtime: %d, want 405", code)
+	}
+}
+
+// TestDebugOffByDefault checks that /debug/ exists only with Options.Debug
+// (--debug) and that the command line, which may hold the control token,
+// is never served.
+func TestDebugOffByDefault(t *testing.T) {
+	const token = "a-secret-token-123"
+	off := newEnv(t, func(o *Options) { o.ControlToken = token })
+	for _, p := range []string{"/debug/runtime", "/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/goroutine"} {
+		if code, _, body := off.get(t, p); code != http.StatusNotFound {
+			t.Errorf("without --debug: GET %s: %d %s, want 404", p, code, body)
+		}
+	}
+	on := newEnv(t, func(o *Options) { o.ControlToken = token; o.Debug = true })
+	if code, _, _ := on.get(t, "/debug/runtime"); code != http.StatusOK {
+		t.Errorf("with --debug: /debug/runtime %d", code)
+	}
+	for _, p := range []string{"/debug/pprof/cmdline", "/debug/pprof/cmdline?x=1", "/debug/pprof/cmdline/"} {
+		code, _, body := on.get(t, p)
+		if code == http.StatusOK || strings.Contains(string(body), "ohemlab") || strings.Contains(string(body), ".test") {
+			t.Errorf("with --debug: GET %s: %d %s, want refused", p, code, body)
+		}
+	}
+	if _, _, body := on.get(t, "/debug/pprof/"); strings.Contains(string(body), "cmdline") {
+		t.Errorf("the pprof index links the command line")
 	}
 }

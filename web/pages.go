@@ -75,6 +75,9 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	role := p.s.Role(r)
+	if role == RoleControl {
+		p.s.setTokenCookie(w, r)
+	}
 	v := templates.PageView{
 		Title:     "OHEM Lab · " + datasetLabel(st.Dataset.Name),
 		StateJSON: string(stateJSON),

@@ -1,56 +1,40 @@
 package web
 
 import (
+	"net"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// bucket is a token bucket: rate tokens per second up to burst. A zero
-// rate disables limiting.
-type bucket struct {
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
+// newLimiter returns a token bucket of r events per second with bursts of
+// burst (golang.org/x/time/rate). A zero rate disables limiting.
+func newLimiter(r float64, burst int) *rate.Limiter {
+	if r <= 0 {
+		return rate.NewLimiter(rate.Inf, 0)
+	}
+	return rate.NewLimiter(rate.Limit(r), burst)
 }
 
-func newBucket(rate float64, burst int) *bucket {
-	return &bucket{rate: rate, burst: float64(burst), tokens: float64(burst)}
-}
-
-// allow takes one token at time now if there is one.
-func (b *bucket) allow(now time.Time) bool {
-	if b.rate <= 0 {
-		return true
-	}
-	if !b.last.IsZero() {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// limiterMap keeps one bucket per client address for POST /api/control.
-// It forgets every address when it grows beyond limiterMapMax, which only
-// ever makes limiting more lenient.
+// limiterMap keeps one token bucket per client address (the host of
+// RemoteAddr, without the port). It forgets every address when it grows
+// beyond limiterMapMax, which only ever makes limiting more lenient.
 type limiterMap struct {
 	mu    sync.Mutex
 	rate  float64
 	burst int
-	m     map[string]*bucket
+	m     map[string]*rate.Limiter
 }
 
 const limiterMapMax = 10000
 
-func newLimiterMap(rate float64, burst int) *limiterMap {
-	return &limiterMap{rate: rate, burst: burst, m: map[string]*bucket{}}
+func newLimiterMap(r float64, burst int) *limiterMap {
+	return &limiterMap{rate: r, burst: burst, m: map[string]*rate.Limiter{}}
 }
 
-func (l *limiterMap) allow(key string, now time.Time) bool {
+// get returns the bucket of a client address.
+func (l *limiterMap) get(key string) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.m[key]
@@ -58,8 +42,29 @@ func (l *limiterMap) allow(key string, now time.Time) bool {
 		if len(l.m) >= limiterMapMax {
 			clear(l.m)
 		}
-		b = newBucket(l.rate, l.burst)
+		b = newLimiter(l.rate, l.burst)
 		l.m[key] = b
 	}
-	return b.allow(now)
+	return b
+}
+
+// allow takes one event from key's bucket at time now if there is one.
+func (l *limiterMap) allow(key string, now time.Time) bool {
+	return l.get(key).AllowN(now, 1)
+}
+
+// ready reports whether key's bucket holds an event at time now, without
+// taking it.
+func (l *limiterMap) ready(key string, now time.Time) bool {
+	b := l.get(key)
+	return b.Limit() == rate.Inf || b.TokensAt(now) >= 1
+}
+
+// clientHost is the address part of a RemoteAddr ("host:port"), the key of
+// the per-address limits.
+func clientHost(remoteAddr string) string {
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return h
+	}
+	return remoteAddr
 }

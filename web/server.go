@@ -45,9 +45,13 @@ type Options struct {
 	// logged or sent.
 	ControlToken string
 	// AllowedOrigins lists extra Origin values (e.g.
-	// "https://lab.example.org") accepted on /ws besides same-origin
-	// requests. Nil means same-origin only.
+	// "https://lab.example.org") accepted on /ws and on state-changing
+	// requests besides the server's own origin (--allow-origin).
 	AllowedOrigins []string
+	// AllowedHosts lists extra names the server answers to besides its
+	// listening address, localhost, 127.0.0.1 and [::1] (--allow-host):
+	// "name" with any port, or "name:port".
+	AllowedHosts []string
 	// MaxViewers caps the websocket connections (default 2000).
 	MaxViewers int
 	// ControlRate and ControlBurst configure the per-connection token
@@ -71,6 +75,9 @@ type Options struct {
 	ViewerQueue int
 	// Runs, when set, serves saved runs under /api/runs.
 	Runs RunStore
+	// Debug serves the loopback-only /debug/ routes (pprof without
+	// cmdline, runtime figures); off by default (--debug).
+	Debug bool
 	// UploadDir is where uploaded CSV files are kept; empty disables
 	// POST /api/upload.
 	UploadDir string
@@ -93,6 +100,8 @@ type Server struct {
 	handler http.Handler
 	up      websocket.Upgrader
 	httpLim *limiterMap
+	// tokenLim throttles wrong control tokens per client address.
+	tokenLim *limiterMap
 
 	closeOnce sync.Once
 }
@@ -147,10 +156,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, trainer: opts.Trainer, log: opts.Logger}
 	s.up = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384}
-	if len(opts.AllowedOrigins) > 0 {
-		s.up.CheckOrigin = s.checkOrigin
+	// The guard has checked the Origin already; the upgrader checks again
+	// with the same rule.
+	s.up.CheckOrigin = func(r *http.Request) bool {
+		o := r.Header.Get("Origin")
+		return o == "" || s.originOK(o, r)
 	}
 	s.httpLim = newLimiterMap(opts.ControlRate, opts.ControlBurst)
+	s.tokenLim = newLimiterMap(wrongTokenRate, wrongTokenBurst)
 	s.hub = newHub(s)
 	s.handler = s.routes()
 	go s.hub.run()
@@ -211,10 +224,11 @@ const (
 
 // Role returns RoleControl when r may control training (no token is
 // configured, or r carries it as the token query parameter, an
-// "Authorization: Bearer" header or an X-Control-Token header) and
-// RoleViewer otherwise.
+// "Authorization: Bearer" header, an X-Control-Token header or the token
+// cookie) and RoleViewer otherwise. Wrong tokens are throttled per client
+// address (see auth.go).
 func (s *Server) Role(r *http.Request) string {
-	if s.opts.ControlToken == "" || s.tokenOK(requestToken(r)) {
+	if s.opts.ControlToken == "" || s.tokenFrom(requestToken(r), r.RemoteAddr) {
 		return RoleControl
 	}
 	return RoleViewer
@@ -223,7 +237,7 @@ func (s *Server) Role(r *http.Request) string {
 // routes builds the router.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.requestLogger)
+	r.Use(s.recoverer, s.requestLogger, s.guard)
 	r.Get("/healthz", s.serveHealth)
 	r.Get("/ws", s.serveWS)
 	r.Route("/api", func(r chi.Router) {
@@ -239,7 +253,8 @@ func (s *Server) routes() http.Handler {
 			s.mountRuns(r)
 		}
 	})
-	r.Handle("/static/*", s.staticHandler())
+	r.Method(http.MethodGet, "/static/*", s.staticHandler())
+	r.Method(http.MethodHead, "/static/*", s.staticHandler())
 	s.mountDebug(r)
 	mountPages(r, s)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -48,7 +48,7 @@ func TestUploadNamesArePublic(t *testing.T) {
 		t.Errorf("config event name = %q (original now %q)", ev.Config.Data.Name, cfg.Data.Name)
 	}
 	back := st.Config
-	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &back}, true); err != nil {
+	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &back}, true, ""); err != nil {
 		t.Fatalf("reset with the public upload name: %v", err)
 	}
 	if got := e.fake.resets[len(e.fake.resets)-1].Data.Name; got != full {

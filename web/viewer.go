@@ -144,7 +144,7 @@ func (v *viewer) readLoop() {
 	c.SetPongHandler(func(string) error {
 		return c.SetReadDeadline(time.Now().Add(o.PongWait))
 	})
-	lim := newBucket(o.ControlRate, o.ControlBurst)
+	lim := newLimiter(o.ControlRate, o.ControlBurst)
 	for {
 		mt, r, err := c.NextReader()
 		if err != nil {
@@ -170,7 +170,7 @@ func (v *viewer) readLoop() {
 			v.sendError("", fmt.Sprintf("message too large: %d bytes, the limit is %d", int64(len(b))+n, MaxMessageBytes))
 			continue
 		}
-		if !lim.allow(time.Now()) {
+		if !lim.Allow() {
 			v.sendError("", fmt.Sprintf("too many control messages: at most %g per second (bursts of %d); this one was ignored", o.ControlRate, o.ControlBurst))
 			continue
 		}
@@ -194,7 +194,7 @@ func (v *viewer) handle(b []byte) {
 		v.sendError(c.ID, err.Error())
 		return
 	}
-	version, err := v.s.applyControl(c, v.control)
+	version, err := v.s.applyControl(c, v.control, v.remote)
 	if err != nil {
 		v.sendError(c.ID, err.Error())
 		return

@@ -207,7 +207,7 @@ func TestTokenAndRoles(t *testing.T) {
 	}
 	send(t, viewer, `{"type":"pause","token":"wrong"}`)
 	f = readUntil(t, viewer, "error")
-	if !strings.Contains(f["error"].(string), "wrong control token") {
+	if f["error"] != "read-only viewer: controlling training needs the control token" {
 		t.Errorf("wrong token error = %v", f)
 	}
 	if n := e.fake.count("Pause"); n != 0 {

@@ -36,7 +36,7 @@ func getRuntime(ctx context.Context, base string, gc bool) (runtimeSample, error
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return s, fmt.Errorf("GET /debug/runtime: %s (the soak needs a server with the loopback-only debug endpoint)", resp.Status)
+		return s, fmt.Errorf("GET /debug/runtime: %s (the soak needs a server with the loopback-only debug endpoint: start it with ohemlab serve --debug)", resp.Status)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&s); err != nil {
 		return s, fmt.Errorf("GET /debug/runtime: %w", err)

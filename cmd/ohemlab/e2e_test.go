@@ -195,6 +195,20 @@ func e2eTab(t *testing.T, browser context.Context, first bool) *tab {
 		ctx, cancel = chromedp.NewContext(browser)
 		t.Cleanup(cancel)
 	}
+	return e2eWatch(ctx)
+}
+
+// e2eOtherUser opens a tab in a browser context of its own (its own
+// cookies and storage, like another person's browser).
+func e2eOtherUser(t *testing.T, browser context.Context) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	return e2eWatch(ctx)
+}
+
+// e2eWatch collects a tab's console errors and uncaught exceptions.
+func e2eWatch(ctx context.Context) *tab {
 	tb := &tab{ctx: ctx}
 	msgs := chromedp.Console(ctx)
 	go func() {
@@ -575,6 +589,13 @@ func TestE2EAB2D(t *testing.T) {
 		chromedp.Navigate(base+"?token="+token),
 		chromedp.WaitVisible(chromedp.ID("hist-canvas")),
 	)
+	// The token leaves the address bar and the history at load (an
+	// HttpOnly cookie carries it, out of reach of scripts) and the page
+	// still controls.
+	tb.waitFor(t, "the presenter role", `window.OHEM && OHEM.S.connected && document.querySelector('#role').textContent === 'control'`, 20*time.Second)
+	if got := eval[string](t, tb, `location.href + ' ' + document.cookie + ' ' + JSON.stringify(history.state)`); strings.Contains(got, token) {
+		t.Errorf("the token is still readable by the page: %s", got)
+	}
 	tb.waitFor(t, "both arms reach 95%", `OHEM.S.evals.length === 2 && OHEM.S.evals.every(e => e.some(x => x.acc >= 0.95))`, 60*time.Second)
 	tb.waitFor(t, "the A/B ratio", `document.querySelector('#ab-ratio').dataset.ratio !== ''`, 10*time.Second)
 	if n := eval[int](t, tb, `document.querySelectorAll('#ab-rows tr').length`); n != 2 {
@@ -610,7 +631,7 @@ func TestE2EAB2D(t *testing.T) {
 	tb.waitFor(t, "the point's position", `document.querySelector('#datamap-detail').textContent.includes('position')`, 10*time.Second)
 
 	t.Run("viewer follows the presenter", func(t *testing.T) {
-		viewer := e2eTab(t, browser, false)
+		viewer := e2eOtherUser(t, browser)
 		viewer.do(t, "open as viewer", 30*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base))
 		viewer.waitFor(t, "frames as viewer", `window.OHEM && OHEM.S.frames >= 3 && document.querySelector('#role').textContent === 'viewer'`, 20*time.Second)
 		if n := eval[int](t, viewer, `Array.from(document.querySelectorAll('#controls input, #controls select, #controls button')).filter(e => !e.disabled).length`); n != 0 {

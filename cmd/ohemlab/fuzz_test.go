@@ -96,3 +96,25 @@ func FuzzParseWidths(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHostList checks that --allow-host accepts only bare host names (with
+// an optional port) and that normalising is idempotent.
+func FuzzHostList(f *testing.F) {
+	for _, s := range []string{"lab.example.org", "a.org:8443,b", "[::1]:80", "x/y", "", ",,,", "u@h", "h:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var h hostList
+		if err := h.Set(s); err != nil {
+			return
+		}
+		for _, x := range h {
+			if x == "" || strings.ContainsAny(x, "/?#@ \t\r\n,") {
+				t.Fatalf("Set(%q) accepted %q", s, x)
+			}
+			if n, err := normalizeHost(x); err != nil || n != x {
+				t.Fatalf("normalizeHost(%q) = %q, %v: not idempotent", x, n, err)
+			}
+		}
+	})
+}

@@ -69,3 +69,44 @@ func TestCheckToken(t *testing.T) {
 		t.Errorf("newToken gave %q and %q: want two different valid tokens", a, b)
 	}
 }
+
+// TestHostList checks --allow-host parsing and normalisation.
+func TestHostList(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+		ok   bool
+	}{
+		{[]string{"lab.example.org"}, "lab.example.org", true},
+		{[]string{"Lab.Example.org:8443"}, "lab.example.org:8443", true},
+		{[]string{"a.org,b.org", "10.0.0.5:8080"}, "a.org,b.org,10.0.0.5:8080", true},
+		{[]string{"[::1]:8080"}, "[::1]:8080", true},
+		{[]string{"a.org,,"}, "a.org", true},
+		{[]string{"https://a.org"}, "", false},
+		{[]string{"a.org/x"}, "", false},
+		{[]string{"u@a.org"}, "", false},
+		{[]string{"a.org:"}, "", false},
+		{[]string{"a.org:0"}, "", false},
+		{[]string{"a.org:99999"}, "", false},
+		{[]string{"a.org:http"}, "", false},
+		{[]string{"a_b.org"}, "", false},
+		{[]string{"a.org?x"}, "", false},
+		{[]string{":8080"}, "", false},
+	}
+	for _, tc := range tests {
+		var h hostList
+		var err error
+		for _, s := range tc.in {
+			if err = h.Set(s); err != nil {
+				break
+			}
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("Set(%q): err = %v, want ok=%v", tc.in, err, tc.ok)
+			continue
+		}
+		if tc.ok && h.String() != tc.want {
+			t.Errorf("Set(%q) = %q, want %q", tc.in, h.String(), tc.want)
+		}
+	}
+}

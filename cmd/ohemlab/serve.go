@@ -37,6 +37,8 @@ type serveFlags struct {
 	noStore      bool
 	controlToken string
 	origins      originList
+	hosts        hostList
+	debug        bool
 	maxViewers   int
 	large        bool
 	paused       bool
@@ -53,7 +55,9 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&sf.storeDir, "store-dir", "", "folder of the saved-runs database (default: ohemlab under the user's state or config folder)")
 	fs.BoolVar(&sf.noStore, "no-store", false, "do not save runs")
 	fs.StringVar(&sf.controlToken, "control-token", "", "secret that grants control, "+fmt.Sprint(minTokenLen)+"-"+fmt.Sprint(maxTokenLen)+" URL-safe characters (or env "+tokenEnv+"); generated when listening beyond loopback")
-	fs.Var(&sf.origins, "allow-origin", "extra `origin` allowed to open the websocket, e.g. https://lab.example.org (repeatable or comma separated)")
+	fs.Var(&sf.origins, "allow-origin", "extra `origin` allowed to open the websocket and change things, e.g. https://lab.example.org (repeatable or comma separated)")
+	fs.Var(&sf.hosts, "allow-host", "extra host `name` the server answers to besides its listening address and localhost, e.g. the name of a reverse proxy: lab.example.org or lab.example.org:8443 (repeatable or comma separated)")
+	fs.BoolVar(&sf.debug, "debug", false, "serve the loopback-only /debug/ routes (pprof profiles and runtime figures, never the command line)")
 	fs.IntVar(&sf.maxViewers, "max-viewers", web.DefaultMaxViewers, fmt.Sprintf("most websocket viewers at once, in [1, %d]", maxViewersLimit))
 	fs.BoolVar(&sf.large, "large", false, "also print a URL that opens the page in large type, for projectors")
 	fs.BoolVar(&sf.paused, "paused", false, "start with training paused")
@@ -285,6 +289,8 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		Logger:         logger,
 		ControlToken:   token,
 		AllowedOrigins: sf.origins,
+		AllowedHosts:   sf.hosts,
+		Debug:          sf.debug,
 		MaxViewers:     sf.maxViewers,
 	}
 	if ext != nil {

@@ -6,6 +6,19 @@
   const O = window.OHEM;
   const $ = O.$, $$ = O.$$;
 
+  // moveTokenOutOfURL takes the control token out of the address bar and
+  // the history as soon as the page loads, so that it is not left on a
+  // projector or in the browser's history. The server has already given
+  // the page the token as an HttpOnly SameSite=Strict cookie (when it was
+  // right), which the page's requests and its websocket carry.
+  function moveTokenOutOfURL() {
+    const u = new URL(location.href);
+    if (!u.searchParams.has("token")) return;
+    u.searchParams.delete("token");
+    history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+  }
+  moveTokenOutOfURL();
+
   // MAX_ROWS bounds the per-arm curve points kept in the browser; beyond it
   // every other point is dropped (older half first).
   const MAX_ROWS = 20000;
@@ -15,7 +28,7 @@
   const S = (O.S = {
     state: null, // trainer.State as sent in hello or embedded in the page
     role: document.body.dataset.role || "viewer",
-    token: new URLSearchParams(location.search).get("token") || "",
+    token: "", // the control token travels in a cookie (moveTokenOutOfURL)
     ws: null,
     connected: false,
     lastSeq: 0, // highest hub seq seen in rows
