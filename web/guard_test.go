@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/external"
 	"github.com/ohemlab/ohemlab/web/store"
 )
 
@@ -38,7 +41,7 @@ func storeWithRun(t *testing.T) (*store.Store, int64) {
 	}
 	t.Cleanup(func() { st.Close() })
 	rec := st.NewRecorder(store.RecorderOptions{FlushEvery: 10 * time.Millisecond})
-	cfg := newFakeEngine().st.Config
+	cfg := newFakeTrainer().st.Config
 	rec.Publish(&trainer.ConfigEvent{Version: 1, Step: 1, Config: cfg, Reset: true})
 	rec.Publish(batchEvent(0, 1))
 	if err := rec.Close(); err != nil {
@@ -49,6 +52,14 @@ func storeWithRun(t *testing.T) (*store.Store, int64) {
 		t.Fatalf("store: %v, %d runs", err, len(runs))
 	}
 	return st, runs[0].ID
+}
+
+// countIngester is an Ingester that counts its calls.
+type countIngester struct{ n atomic.Int32 }
+
+func (c *countIngester) Ingest(context.Context, []byte) (*external.Reply, error) {
+	c.n.Add(1)
+	return &external.Reply{}, nil
 }
 
 // stateRoute is a state-changing route and a request that changes state
@@ -100,7 +111,9 @@ var crossSiteCases = []crossSiteCase{
 func TestCrossSiteRefused(t *testing.T) {
 	st, runID := storeWithRun(t)
 	upDir := t.TempDir()
+	ing := &countIngester{}
 	e := newEnv(t, func(o *Options) {
+		o.Ingest = ing
 		o.Runs = st
 		o.UploadDir = upDir
 		o.AllowedOrigins = []string{"https://proxy.example"}
@@ -111,6 +124,7 @@ func TestCrossSiteRefused(t *testing.T) {
 		{"POST /api/upload", "POST", "/api/upload", "text/csv", goodCSV()},
 		{"POST /api/runs/{id}/name", "POST", "/api/runs/" + id + "/name", "application/json", `{"name":"pwned"}`},
 		{"DELETE /api/runs/{id}", "DELETE", "/api/runs/" + id, "", ""},
+		{"POST /api/ingest", "POST", "/api/ingest", "application/json", `{"session":"s"}`},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {
@@ -154,6 +168,9 @@ func TestCrossSiteRefused(t *testing.T) {
 		}
 		if ents, _ := os.ReadDir(upDir); len(ents) != 0 {
 			t.Fatalf("%s: %d files in the upload folder", when, len(ents))
+		}
+		if n := ing.n.Load(); n != 0 {
+			t.Fatalf("%s: %d ingest calls", when, n)
 		}
 		if v := e.s.Viewers(); v != 0 {
 			t.Fatalf("%s: %d viewers connected", when, v)

@@ -58,7 +58,7 @@ func TestIngestRoute(t *testing.T) {
 		want string
 	}{
 		{"no token", nil, ingestBody("s", true, 1), 403, "needs the control token"},
-		{"wrong token", []string{"Authorization", "Bearer wrong-token-0123456789"}, ingestBody("s", true, 1), 403, "wrong control token"},
+		{"wrong token", []string{"Authorization", "Bearer wrong-token-0123456789"}, ingestBody("s", true, 1), 403, "needs the control token"},
 		{"cross-site", append([]string{"Origin", "https://evil.example"}, auth...), ingestBody("s", true, 1), 403, "cross-site"},
 		{"bad record", auth, strings.Replace(ingestBody("s", true, 1), `"selected":[1,3]`, `"selected":[1,9]`, 1), 400, "selected[1] = 9 out of range"},
 		{"NaN", auth, strings.Replace(ingestBody("s", true, 1), `0.1,2.5`, `NaN,2.5`, 1), 400, "NaN"},
