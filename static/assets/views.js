@@ -81,10 +81,10 @@
       img.alt = "example " + e.id;
       t.classList.toggle("flipped", !!e.flipped);
       t.classList.toggle("wrong", e.pred !== e.label);
-      t.title = "#" + e.id + " label " + className(e.label) + ", predicted " + className(e.pred) + ", loss " + O.fmt(e.loss) + ", p(label) " + O.fmt(e.p) + (e.flipped ? " — label was flipped by noise" : "");
+      t.title = "#" + e.id + " label " + className(e.label) + ", predicted " + className(e.pred) + ", loss " + O.fmt(e.loss) + ", p(label) " + O.fmt(e.p) + (e.flipped ? " — label was flipped by noise" : "") + (e.rank !== undefined ? " — trained on rank " + e.rank : "");
       t.dataset.id = e.id;
       const lab = t.querySelector(".t-lab");
-      lab.textContent = className(e.label) + "→" + className(e.pred);
+      lab.textContent = className(e.label) + "→" + className(e.pred) + (e.rank !== undefined ? " r" + e.rank : "");
       t.querySelector(".t-loss").textContent = shortLoss(e.loss);
     });
     gal.dataset.count = String(shown.length);

@@ -1,0 +1,179 @@
+"""ohemlab.torch: OHEMLoss, a drop-in for the common ``NLL_OHEM`` loss whose
+M / ratio / strategy come live from the OHEM Lab dashboard and which reports
+every batch.
+
+    crit = OHEMLoss(client, ratio=0.25)   # client = ohemlab.Client(url, hello=...)
+    loss = crit(logits, target, ids=batch_ids, images=batch_uint8)
+    loss.backward()
+
+Like NLL_OHEM it computes the per-instance cross-entropy of the batch, keeps
+the M = ratio·K examples with the highest loss (strategy ``topk``) and
+returns their mean. ``random`` keeps M at random, ``all`` keeps everything,
+``threshold`` keeps the examples whose true-class probability is below
+``thresh`` (at least ``min_kept``). Segmentation logits (N, C, H, W) with
+targets (N, H, W) treat every pixel as an example; a random subsample of
+``max_report`` pixels is reported for the histogram.
+"""
+
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["OHEMLoss", "STRATEGIES", "sync_control"]
+
+# STRATEGIES are the selection strategies OHEMLoss implements.
+STRATEGIES = ["all", "random", "topk", "threshold"]
+
+
+class OHEMLoss(nn.Module):
+    """Online hard example mining cross-entropy that reports to OHEM Lab.
+
+    client: an ohemlab.Client, or None (then it is a plain NLL_OHEM).
+    arm: the dashboard arm this loss belongs to (0 or 1).
+    ratio / m: the kept share or count (m wins), until the dashboard says
+        otherwise; for segmentation the page's M is taken as a share of the
+        reported sample (M / k of every pixel).
+    live: take M / ratio / strategy from client.control at every call (set
+        False and call ``set_control`` yourself, e.g. after ``sync_control``
+        in a multi-process job). Arm 0's loss also calls
+        ``client.before_step()`` (pause, single step, speed cap) when live.
+    """
+
+    def __init__(self, client=None, ratio=0.25, m=None, strategy="topk", arm=0, thresh=0.7,
+                 min_kept=0, ignore_index=-100, max_report=4096, live=True, generator=None):
+        super().__init__()
+        if strategy not in STRATEGIES:
+            raise ValueError("strategy %r: want one of %s" % (strategy, ", ".join(STRATEGIES)))
+        self.client = client
+        self.arm = arm
+        self.ratio = float(ratio)
+        self.m = m
+        self.strategy = strategy
+        self.thresh = thresh
+        self.min_kept = min_kept
+        self.ignore_index = ignore_index
+        self.max_report = max_report
+        self.live = live
+        self.generator = generator
+        self.step = 0
+        self.last_selected = None
+
+    def set_control(self, arm_control):
+        """Takes an arm's settings from a control state (dict with
+        strategy, m, ratio, thresh, min_kept)."""
+        if not arm_control:
+            return
+        s = arm_control.get("strategy")
+        if s in STRATEGIES:
+            self.strategy = s
+        if arm_control.get("m"):
+            self.m = int(arm_control["m"])
+        if arm_control.get("ratio"):
+            self.ratio = float(arm_control["ratio"])
+        if arm_control.get("thresh"):
+            self.thresh = float(arm_control["thresh"])
+        if "min_kept" in arm_control:
+            self.min_kept = int(arm_control.get("min_kept") or 0)
+
+    def kept(self, k, dense=False):
+        """M for a batch of k examples (dense: a share of every pixel)."""
+        if dense or self.m is None:
+            return max(1, min(k, int(self.ratio * k)))
+        return max(1, min(k, int(self.m)))
+
+    def forward(self, logits, target, ids=None, images=None, step=None):
+        """Returns the mean loss of the kept examples.
+
+        ids: dataset index of each example (tensor or list of N), for the
+            data map and "hardest so far" (default: running numbers).
+        images: uint8 tensor (N, H, W) or (N, H, W, 3) of the batch, to
+            show the kept examples on the page (classification only).
+        step: the training step (default: counts calls).
+        """
+        t0 = time.perf_counter()
+        if self.client is not None and self.live:
+            if self.arm == 0:
+                self.client.before_step()
+            self.set_control(self.client.arm(self.arm))
+        self.step = self.step + 1 if step is None else step
+        dense = logits.dim() > 2
+        if dense:
+            n, c = logits.shape[:2]
+            flat = logits.permute(0, *range(2, logits.dim()), 1).reshape(-1, c)
+            tgt = target.reshape(-1)
+        else:
+            flat, tgt = logits, target
+        losses = F.cross_entropy(flat, tgt, reduction="none", ignore_index=self.ignore_index)
+        k = losses.shape[0]
+        with torch.no_grad():
+            det = losses.detach()
+            valid = tgt != self.ignore_index
+            sel = self._select(det, flat, tgt, valid, dense)
+        loss = losses[sel].mean() if sel.numel() else losses.sum() * 0
+        self.last_selected = sel
+        if self.client is not None:
+            self._report(det, flat.detach(), tgt, valid, sel, ids, images, dense, k, t0)
+        return loss
+
+    def _select(self, det, flat, tgt, valid, dense):
+        k = det.shape[0]
+        nvalid = int(valid.sum()) if not bool(valid.all()) else k
+        m = min(self.kept(k, dense), nvalid)
+        if self.strategy == "all":
+            return valid.nonzero().squeeze(1)
+        if self.strategy == "random":
+            cand = valid.nonzero().squeeze(1)
+            perm = torch.randperm(cand.numel(), generator=self.generator)[:m]
+            return cand[perm].sort().values
+        if self.strategy == "threshold":
+            p = F.softmax(flat.detach(), 1).gather(1, tgt.clamp(min=0).unsqueeze(1)).squeeze(1)
+            p = torch.where(valid, p, torch.full_like(p, 2.0))
+            below = (p < self.thresh).nonzero().squeeze(1)
+            floor = min(self.min_kept or m, nvalid)
+            if below.numel() >= floor:
+                return below
+            return p.topk(floor, largest=False).indices.sort().values
+        d = torch.where(valid, det, torch.full_like(det, -1.0))
+        return d.topk(m).indices.sort().values
+
+    def _report(self, det, flat, tgt, valid, sel, ids, images, dense, k, t0):
+        c = self.client
+        if dense:
+            # Subsample the pixels for the histogram; keep the selection's share.
+            r = min(k, self.max_report)
+            idx = torch.randperm(k, generator=self.generator)[:r].sort().values if r < k else torch.arange(k)
+            mask = torch.zeros(k, dtype=torch.bool)
+            mask[sel] = True
+            sub_sel = mask[idx].nonzero().squeeze(1)
+            losses, t, f = det[idx], tgt[idx], flat[idx]
+            ex_ids = idx
+            images = None
+        else:
+            losses, t, f, sub_sel = det, tgt, flat, sel
+            ex_ids = torch.arange(k) if ids is None else ids
+        preds = f.argmax(1)
+        t = t.clamp(min=0)
+        p = F.softmax(f, 1).gather(1, t.unsqueeze(1)).squeeze(1)
+        px, shape = None, None
+        if images is not None:
+            px = images[sel].to(torch.uint8).contiguous()
+            shape = list(px.shape[1:])
+        c.report_batch(self.arm, self.step, losses.float().cpu(), t.cpu(), preds.cpu(),
+                       ex_ids.cpu() if hasattr(ex_ids, "cpu") else ex_ids, sub_sel.cpu(),
+                       true_prob=p.float().clamp(0, 1).cpu(), images=px, image_shape=shape,
+                       m=int(sub_sel.numel()), strategy=self.strategy,
+                       step_seconds=time.perf_counter() - t0)
+
+
+def sync_control(client, src=0, group=None):
+    """The same control state on every rank of a torch.distributed job:
+    rank ``src`` calls ``client.before_step()`` (blocking while paused) and
+    broadcasts what it got, so that every rank changes M at the same step.
+    Call it once per step on every rank; give the result to each OHEMLoss
+    (created with live=False) with ``set_control``."""
+    import torch.distributed as dist
+    obj = [client.before_step() if dist.get_rank() == src else None]
+    dist.broadcast_object_list(obj, src=src, group=group)
+    return obj[0] or {}

@@ -1,0 +1,112 @@
+"""Tests of ohemlab.torch.OHEMLoss (skipped without PyTorch)."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+class Recorder:
+    """A stand-in Client that keeps what OHEMLoss reports."""
+
+    def __init__(self, arms=None):
+        self.batches = []
+        self.control = {"arms": arms or []}
+        self.steps = 0
+
+    def before_step(self):
+        self.steps += 1
+        return self.control
+
+    def arm(self, i):
+        a = self.control["arms"]
+        return a[i] if i < len(a) else None
+
+    def report_batch(self, arm, step, losses, labels, preds, ids, selected, **kw):
+        self.batches.append(dict(arm=arm, step=step, losses=losses.tolist(), labels=labels.tolist(),
+                                 preds=preds.tolist(), ids=list(ids.tolist() if hasattr(ids, "tolist") else ids),
+                                 selected=selected.tolist(), **kw))
+
+
+def nll_ohem(logits, y, ratio):
+    """The common NLL_OHEM snippet this loss replaces."""
+    k = logits.shape[0]
+    inst = F.cross_entropy(logits, y, reduction="none")
+    _, idx = inst.topk(int(ratio * k))
+    return inst[idx].mean()
+
+
+@unittest.skipIf(torch is None, "PyTorch is not installed")
+class OHEMLossTest(unittest.TestCase):
+    def setUp(self):
+        from ohemlab.torch import OHEMLoss
+        self.OHEMLoss = OHEMLoss
+        torch.manual_seed(0)
+
+    def test_drop_in_for_nll_ohem(self):
+        logits = torch.randn(64, 10, requires_grad=True)
+        y = torch.randint(0, 10, (64,))
+        got = self.OHEMLoss(ratio=0.25)(logits, y)
+        want = nll_ohem(logits, y, 0.25)
+        self.assertAlmostEqual(got.item(), want.item(), places=6)
+        got.backward()
+        self.assertEqual(int((logits.grad.abs().sum(1) > 0).sum()), 16)
+
+    def test_reports_every_batch_and_takes_live_settings(self):
+        rec = Recorder(arms=[{"strategy": "topk", "m": 8, "ratio": 0.125}])
+        crit = self.OHEMLoss(rec, ratio=0.25)
+        x = torch.randint(0, 256, (64, 4, 4), dtype=torch.uint8)
+        for step in range(3):
+            crit(torch.randn(64, 10), torch.randint(0, 10, (64,)), ids=torch.arange(100, 164), images=x)
+        self.assertEqual(len(rec.batches), 3)
+        self.assertEqual(rec.steps, 3, "arm 0 calls before_step once per batch")
+        b = rec.batches[-1]
+        self.assertEqual(len(b["selected"]), 8, "M comes from the dashboard")
+        self.assertEqual(b["selected"], sorted(b["selected"]))
+        top = sorted(range(64), key=lambda i: -b["losses"][i])[:8]
+        self.assertEqual(sorted(top), b["selected"])
+        self.assertEqual(b["ids"][0], 100)
+        self.assertEqual(b["image_shape"], [4, 4])
+        self.assertEqual(tuple(b["images"].shape), (8, 4, 4))
+        self.assertTrue(all(0 <= p <= 1 for p in b["true_prob"].tolist()))
+        rec.control["arms"][0] = {"strategy": "random", "m": 5}
+        crit(torch.randn(64, 10), torch.randint(0, 10, (64,)))
+        self.assertEqual(len(rec.batches[-1]["selected"]), 5)
+        self.assertEqual(rec.batches[-1]["strategy"], "random")
+
+    def test_strategies(self):
+        logits, y = torch.randn(32, 3), torch.randint(0, 3, (32,))
+        for s, n in (("all", 32), ("random", 8), ("topk", 8)):
+            crit = self.OHEMLoss(ratio=0.25, strategy=s)
+            crit(logits, y)
+            self.assertEqual(crit.last_selected.numel(), n, s)
+        crit = self.OHEMLoss(ratio=0.25, strategy="threshold", thresh=1.0)
+        crit(logits, y)
+        self.assertEqual(crit.last_selected.numel(), 32, "every p < 1 is kept")
+        with self.assertRaises(ValueError):
+            self.OHEMLoss(strategy="focal")
+
+    def test_segmentation_pixels_as_examples(self):
+        rec = Recorder()
+        crit = self.OHEMLoss(rec, ratio=0.1, max_report=500)
+        logits = torch.randn(2, 5, 16, 16, requires_grad=True)
+        y = torch.randint(0, 5, (2, 16, 16))
+        y[0, 0, :] = -100  # ignored pixels
+        loss = crit(logits, y)
+        loss.backward()
+        self.assertEqual(crit.last_selected.numel(), int(0.1 * 512))
+        b = rec.batches[-1]
+        self.assertEqual(len(b["losses"]), 500, "the histogram is subsampled")
+        self.assertLess(len(b["selected"]), 500)
+        self.assertTrue(all(0 <= i < 500 for i in b["selected"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
