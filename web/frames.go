@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
@@ -11,11 +13,36 @@ import (
 // frame is one server frame with its JSON encoded once: body is a JSON
 // object without the per-send fields ("t" and, for batch frames, "rows"
 // and "gap"), which the writer adds.
+//
+// Frames the hub sends to every viewer also carry msg, the whole message
+// with those fields, encoded once and shared by all viewers (gorilla
+// frames it once per compression setting). For a batch frame msg carries
+// the rows after from; a viewer whose row cursor is elsewhere encodes its
+// own copy from body.
 type frame struct {
 	seq  int64
 	kind string
 	arm  int
 	body []byte
+	msg  *websocket.PreparedMessage
+	from int64
+}
+
+// prepared returns f with msg set: "t" is now, the time it is encoded for
+// every viewer.
+func (f frame) prepared(now time.Time) frame {
+	f.msg = preparedSend(f, now, nil, false)
+	return f
+}
+
+// preparedSend encodes f for every viewer, or returns nil if it cannot
+// (the writer then encodes it per viewer).
+func preparedSend(f frame, now time.Time, rows [][]byte, gap bool) *websocket.PreparedMessage {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, appendSend(nil, f, now, rows, gap))
+	if err != nil {
+		return nil
+	}
+	return pm
 }
 
 // Example is one selected example of a batch frame.

@@ -3,6 +3,7 @@ package web
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
 )
@@ -29,7 +30,8 @@ type hub struct {
 	dropped  atomic.Int64
 	wake     chan struct{}
 
-	seq atomic.Int64 // last sequence number handed out
+	seq  atomic.Int64 // last sequence number handed out
+	sent atomic.Int64 // frames written to viewers
 
 	vmu     sync.RWMutex
 	viewers map[*viewer]struct{}
@@ -39,6 +41,20 @@ type hub struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	wg      sync.WaitGroup // viewer goroutines
+
+	// Hub goroutine only: batch frames are built and encoded once per
+	// batch interval for every viewer (see emitBatches).
+	pending   []pendingBatch // latest batch event per arm; ev nil = none
+	lastEmit  time.Time
+	emitTimer *time.Timer
+	timerOn   bool
+	rowCursor int64 // highest row seq carried by an emitted batch frame
+}
+
+// pendingBatch is the latest batch event of one arm, not yet emitted.
+type pendingBatch struct {
+	seq int64
+	ev  *trainer.BatchEvent
 }
 
 func newHub(s *Server) *hub {
@@ -75,9 +91,16 @@ func (h *hub) publish(e trainer.Event) {
 // run is the hub goroutine.
 func (h *hub) run() {
 	defer close(h.stopped)
+	h.emitTimer = time.NewTimer(time.Hour)
+	h.emitTimer.Stop()
+	defer h.emitTimer.Stop()
 	for {
 		select {
 		case <-h.wake:
+		case <-h.emitTimer.C:
+			h.timerOn = false
+			h.emitBatches(time.Now())
+			continue
 		case <-h.stop:
 			return
 		}
@@ -88,17 +111,14 @@ func (h *hub) run() {
 		h.process(evs)
 		clear(evs)
 		h.spare = evs[:0]
+		h.emitBatches(time.Now())
 	}
 }
 
-// process numbers events in order, records rows, evals and configs, and
-// sends every non-batch frame plus the latest batch frame of each arm.
+// process numbers events in order, records rows, evals and configs, sends
+// every non-batch frame and keeps the latest batch event of each arm for
+// emitBatches.
 func (h *hub) process(evs []trainer.Event) {
-	type latest struct {
-		seq int64
-		ev  *trainer.BatchEvent
-	}
-	var batches []latest // by arm
 	for _, e := range evs {
 		seq := h.seq.Add(1)
 		switch ev := e.(type) {
@@ -107,10 +127,10 @@ func (h *hub) process(evs []trainer.Event) {
 			if ev.Arm < 0 || ev.Arm >= maxArms {
 				continue
 			}
-			for len(batches) <= ev.Arm {
-				batches = append(batches, latest{})
+			for len(h.pending) <= ev.Arm {
+				h.pending = append(h.pending, pendingBatch{})
 			}
-			batches[ev.Arm] = latest{seq, ev}
+			h.pending[ev.Arm] = pendingBatch{seq, ev}
 			continue
 		case *trainer.ConfigEvent:
 			ev = h.s.publicConfigEvent(ev)
@@ -126,18 +146,58 @@ func (h *hub) process(evs []trainer.Event) {
 			h.s.log.Error("cannot encode event", "kind", e.Kind(), "err", err)
 			continue
 		}
-		h.broadcast(f)
+		h.broadcast(f.prepared(time.Now()))
 	}
-	var ds = h.s.trainer.Dataset
-	for _, b := range batches {
-		if b.ev == nil {
-			continue
+}
+
+// emitBatches sends the pending batch frames, in seq order, if the batch
+// interval has passed since the last emission, and otherwise arms the
+// timer for when it will have. Each frame is encoded once, with the rows
+// since the previous emitted frame, for every viewer: a viewer that got
+// that previous frame sends these bytes as they are; one that missed it
+// (it was coalesced away, or the viewer just connected) encodes its own
+// copy with the rows it lacks.
+func (h *hub) emitBatches(now time.Time) {
+	waiting := false
+	for _, b := range h.pending {
+		waiting = waiting || b.ev != nil
+	}
+	if !waiting {
+		return
+	}
+	interval := h.s.batchInterval()
+	if wait := interval - now.Sub(h.lastEmit); wait > 0 {
+		if !h.timerOn {
+			h.emitTimer.Reset(wait)
+			h.timerOn = true
 		}
-		f, err := batchFrame(b.seq, b.ev, ds())
+		return
+	}
+	h.lastEmit = now
+	ds := h.s.trainer.Dataset()
+	for {
+		next := -1
+		for i, b := range h.pending {
+			if b.ev != nil && (next < 0 || b.seq < h.pending[next].seq) {
+				next = i
+			}
+		}
+		if next < 0 {
+			return
+		}
+		b := h.pending[next]
+		h.pending[next] = pendingBatch{}
+		f, err := batchFrame(b.seq, b.ev, ds)
 		if err != nil {
 			h.s.log.Error("cannot encode batch", "err", err)
 			continue
 		}
+		f.from = h.rowCursor
+		h.hist.mu.RLock()
+		rows, ok := h.hist.rows.recentAfter(nil, f.from, f.seq, maxRowsPerFrame)
+		h.hist.mu.RUnlock()
+		h.rowCursor = f.seq
+		f.msg = preparedSend(f, time.Now(), rows, !ok)
 		h.offerBatch(f)
 	}
 }

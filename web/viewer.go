@@ -203,26 +203,21 @@ func (v *viewer) handle(b []byte) {
 	v.enqueue(messageFrame("ack", v.h.seq.Load(), ackBody{ID: c.ID, Version: version}))
 }
 
-// writeLoop writes queued frames, coalesced batch frames (at most one per
-// arm per batchInterval) and pings until the viewer stops or a write
-// fails.
+// writeLoop writes queued frames, the batch frames the hub offers (at most
+// one per arm per batch interval, which the hub enforces; a newer one
+// replaces an unsent one) and pings until the viewer stops or a write
+// fails. Frames the hub encoded for every viewer are sent as they are.
 func (v *viewer) writeLoop() {
 	defer close(v.writeDone)
 	o := v.s.opts
 	ping := time.NewTicker(o.PingInterval)
 	defer ping.Stop()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	timerOn := false
-	var lastBatch time.Time
 	var buf []byte
 	var out []frame
 	var rows [][]byte
 	for {
 		select {
 		case <-v.wake:
-		case <-timer.C:
-			timerOn = false
 		case <-ping.C:
 			if err := v.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
 				v.fail()
@@ -233,24 +228,15 @@ func (v *viewer) writeLoop() {
 			v.finish()
 			return
 		}
-		now := time.Now()
-		interval := v.s.batchInterval()
-		due := now.Sub(lastBatch) >= interval
 		v.mu.Lock()
 		out = append(out[:0], v.queue...)
 		clear(v.queue)
 		v.queue = v.queue[:0]
-		pending := false
 		for i := range v.batches {
-			if v.batches[i].seq == 0 {
-				continue
-			}
-			if due {
+			if v.batches[i].seq != 0 {
 				out = append(out, v.batches[i])
 				v.batches[i] = frame{}
 				v.nbatches--
-			} else {
-				pending = true
 			}
 		}
 		v.mu.Unlock()
@@ -263,28 +249,29 @@ func (v *viewer) writeLoop() {
 			}
 			return 0
 		})
-		sentBatch := false
 		for _, f := range out {
-			var gap bool
-			if f.kind == "batch" {
-				rows, gap = v.rowsFor(rows[:0], f.seq)
-				sentBatch = true
-			}
-			buf = appendSend(buf[:0], f, time.Now(), rows, gap)
 			v.conn.SetWriteDeadline(time.Now().Add(o.WriteWait))
-			if err := v.conn.WriteMessage(websocket.TextMessage, buf); err != nil {
+			var err error
+			if f.msg != nil && (f.kind != "batch" || f.from == v.rowCursor) {
+				if f.kind == "batch" {
+					v.rowCursor = f.seq
+				}
+				err = v.conn.WritePreparedMessage(f.msg)
+			} else {
+				var gap bool
+				if f.kind == "batch" {
+					rows, gap = v.rowsFor(rows[:0], f.seq)
+				}
+				buf = appendSend(buf[:0], f, time.Now(), rows, gap)
+				err = v.conn.WriteMessage(websocket.TextMessage, buf)
+			}
+			if err != nil {
 				v.fail()
 				return
 			}
+			v.h.sent.Add(1)
 		}
 		clear(out)
-		if sentBatch {
-			lastBatch = now
-		}
-		if pending && !timerOn {
-			timer.Reset(interval - now.Sub(lastBatch))
-			timerOn = true
-		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/data"
 	"github.com/ohemlab/ohemlab/trainer/external"
 	"github.com/ohemlab/ohemlab/web"
 	"github.com/ohemlab/ohemlab/web/store"
@@ -128,6 +129,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
+	data.Prefetch(cfg.Data) // decode MNIST while the store opens and the server starts
 	level, _ := parseLevel(sf.logLevel)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 

@@ -140,3 +140,14 @@ func loadMNISTSet(cfg Config) (*Set, error) {
 		ClassNames: append([]string(nil), m.classNames...),
 	}, nil
 }
+
+// Prefetch starts decoding the MNIST files that cfg needs (mnist and
+// mnist-detect) in the background and returns at once, so that a program
+// can do its other start-up work meanwhile; Load then waits for that
+// decode instead of starting its own. Errors are left for Load to report.
+// Other datasets are not prefetched.
+func Prefetch(cfg Config) {
+	if k := kindOf(cfg.Name); k == kindMNIST || k == kindDetect {
+		go cachedMNIST(cfg.Dir)
+	}
+}
