@@ -129,7 +129,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
-	data.Prefetch(cfg.Data) // decode MNIST while the store opens and the server starts
+	if sf.source != sourceExternal {
+		data.Prefetch(cfg.Data) // decode MNIST while the store opens and the server starts
+	}
 	level, _ := parseLevel(sf.logLevel)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
