@@ -33,6 +33,7 @@ if [ "${PIN:-0}" = 1 ]; then
 fi
 
 build_tools
+SERVER_ARGS="--max-viewers-per-address 5000 ${SERVER_ARGS:-}" # every viewer comes from loopback
 start_server
 echo "warming up for ${WARMUP}s ..." >&2
 sleep "$WARMUP"

@@ -28,7 +28,8 @@ SILENT=${SILENT:-0.1}
 WARMUP=${WARMUP:-10}
 
 build_tools
-SERVER_ARGS="--debug ${SERVER_ARGS:-}" # the soak reads GET /debug/runtime
+# The soak reads GET /debug/runtime; every viewer comes from loopback.
+SERVER_ARGS="--debug --max-viewers-per-address 5000 ${SERVER_ARGS:-}"
 start_server
 echo "warming up for ${WARMUP}s ..." >&2
 sleep "$WARMUP"

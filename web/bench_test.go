@@ -91,7 +91,7 @@ func stepsWithViewers(b *testing.B, steps int64, n int) (float64, float64) {
 	frames := make([]int, n)
 	sps := runSteps(b, steps, func(tr *trainer.Trainer) trainer.Sink {
 		var err error
-		s, err = New(Options{Trainer: tr, Logger: slog.New(slog.DiscardHandler)})
+		s, err = New(Options{Trainer: tr, Logger: slog.New(slog.DiscardHandler), MaxViewersPerAddr: 1000})
 		if err != nil {
 			b.Fatal(err)
 		}

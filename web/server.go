@@ -54,6 +54,12 @@ type Options struct {
 	AllowedHosts []string
 	// MaxViewers caps the websocket connections (default 2000).
 	MaxViewers int
+	// MaxViewersPerAddr caps the websocket connections from one client
+	// address (default 64); beyond it 503 as for MaxViewers.
+	MaxViewersPerAddr int
+	// BodyTimeout is how long a request body may take to arrive (default
+	// 30 s); a stalled one is cut off. Websockets are not affected.
+	BodyTimeout time.Duration
 	// ControlRate and ControlBurst configure the per-connection token
 	// bucket for control messages (defaults 10/s, burst 20).
 	ControlRate  float64
@@ -100,6 +106,8 @@ type Server struct {
 	handler http.Handler
 	up      websocket.Upgrader
 	httpLim *limiterMap
+	// perAddr counts the viewers of each client address.
+	perAddr *addrSlots
 	// tokenLim throttles wrong control tokens per client address.
 	tokenLim *limiterMap
 
@@ -117,6 +125,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxViewers == 0 {
 		opts.MaxViewers = DefaultMaxViewers
+	}
+	if opts.MaxViewersPerAddr == 0 {
+		opts.MaxViewersPerAddr = DefaultMaxViewersPerAddr
+	}
+	if opts.BodyTimeout == 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
 	}
 	if opts.ControlRate == 0 {
 		opts.ControlRate = DefaultControlRate
@@ -143,8 +157,10 @@ func New(opts Options) (*Server, error) {
 		opts.ViewerQueue = DefaultViewerQueue
 	}
 	switch {
-	case opts.MaxViewers < 0:
-		return nil, errors.New("web: MaxViewers must not be negative")
+	case opts.MaxViewers < 0 || opts.MaxViewersPerAddr < 0:
+		return nil, errors.New("web: MaxViewers and MaxViewersPerAddr must not be negative")
+	case opts.BodyTimeout < 0:
+		return nil, errors.New("web: BodyTimeout must not be negative")
 	case opts.ControlRate < 0 || opts.ControlBurst < 0:
 		return nil, errors.New("web: ControlRate and ControlBurst must not be negative")
 	case opts.BatchInterval < 0 || opts.PingInterval < 0 || opts.WriteWait < 0:
@@ -164,6 +180,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.httpLim = newLimiterMap(opts.ControlRate, opts.ControlBurst)
 	s.tokenLim = newLimiterMap(wrongTokenRate, wrongTokenBurst)
+	s.perAddr = newAddrSlots(opts.MaxViewersPerAddr)
 	s.hub = newHub(s)
 	s.handler = s.routes()
 	go s.hub.run()
@@ -237,7 +254,7 @@ func (s *Server) Role(r *http.Request) string {
 // routes builds the router.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.requestLogger, s.guard)
+	r.Use(s.recoverer, s.requestLogger, s.guard, s.bodyDeadline)
 	r.Get("/healthz", s.serveHealth)
 	r.Get("/ws", s.serveWS)
 	r.Route("/api", func(r chi.Router) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -19,6 +20,13 @@ const maxRowsPerFrame = 512
 // connection (1009). Messages between MaxMessageBytes and this are
 // discarded with an error frame and the connection stays up.
 const hardReadLimit = 1 << 20
+
+// maxRefusedPings is how many pings in a row beyond the message budget a
+// viewer may send before it is closed (1008).
+const maxRefusedPings = 100
+
+// errPingFlood ends the read loop of a viewer that pings too often.
+var errPingFlood = errors.New("too many pings")
 
 // viewer is one websocket connection: a reader goroutine (control
 // messages, pongs) and a writer goroutine (frames, pings).
@@ -39,6 +47,7 @@ type viewer struct {
 	stopOnce  sync.Once
 	done      chan struct{} // closed to stop the writer
 	goingAway bool          // under mu: send 1001 on stop
+	flooding  bool          // under mu: send 1008, too many pings
 	readDone  chan struct{}
 	writeDone chan struct{}
 
@@ -132,6 +141,7 @@ func (v *viewer) serve() {
 	<-v.writeDone
 	v.conn.Close()
 	v.h.remove(v)
+	v.s.perAddr.release(clientHost(v.remote))
 	v.h.release()
 }
 
@@ -144,7 +154,28 @@ func (v *viewer) readLoop() {
 	c.SetPongHandler(func(string) error {
 		return c.SetReadDeadline(time.Now().Add(o.PongWait))
 	})
+	// Control messages and pings share one budget: a ping beyond it gets
+	// no pong, and a peer that keeps pinging far beyond it is closed.
 	lim := newLimiter(o.ControlRate, o.ControlBurst)
+	refused := 0
+	c.SetPingHandler(func(data string) error {
+		if !lim.Allow() {
+			if refused++; refused >= maxRefusedPings {
+				v.mu.Lock()
+				v.flooding = true
+				v.mu.Unlock()
+				v.stop()
+				return errPingFlood
+			}
+			return nil
+		}
+		refused = 0
+		err := c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(o.WriteWait))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
 	for {
 		mt, r, err := c.NextReader()
 		if err != nil {
@@ -301,12 +332,14 @@ func (v *viewer) fail() {
 // for the client's close reply before closing the connection.
 func (v *viewer) finish() {
 	v.mu.Lock()
-	away, slow := v.goingAway, v.overflow
+	away, slow, flood := v.goingAway, v.overflow, v.flooding
 	v.mu.Unlock()
 	code, text := websocket.CloseNormalClosure, ""
 	switch {
 	case away:
 		code, text = websocket.CloseGoingAway, "server shutting down"
+	case flood:
+		code, text = websocket.ClosePolicyViolation, fmt.Sprintf("too many pings: pings count towards the budget of %g messages per second", v.s.opts.ControlRate)
 	case slow:
 		code, text = websocket.ClosePolicyViolation, fmt.Sprintf("viewer too slow: more than %d frames waiting", v.s.opts.ViewerQueue)
 	}

@@ -17,8 +17,9 @@ type helloBody struct {
 	BatchIntervalMS int64 `json:"batch_interval_ms"`
 }
 
-// serveWS upgrades GET /ws to a websocket viewer. Beyond MaxViewers it
-// answers 503 and leaves existing viewers alone; a foreign Origin gets 403.
+// serveWS upgrades GET /ws to a websocket viewer. Beyond MaxViewers, or
+// MaxViewersPerAddr from one client address, it answers 503 and leaves
+// existing viewers alone; a foreign Origin gets 403.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if !s.hub.admit(s.opts.MaxViewers) {
 		w.Header().Set("Retry-After", "30")
@@ -26,11 +27,20 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("too many viewers: this server admits %d at once; try again later", s.opts.MaxViewers))
 		return
 	}
+	host := clientHost(r.RemoteAddr)
+	if !s.perAddr.acquire(host) {
+		s.hub.release()
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable,
+			fmt.Sprintf("too many viewers from your address: this server admits %d per address at once (--max-viewers-per-address); close another tab or try again later", s.opts.MaxViewersPerAddr))
+		return
+	}
 	role := s.Role(r)
 	conn, err := s.up.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has already answered (403 for a foreign origin,
 		// 400 for a bad handshake).
+		s.perAddr.release(host)
 		s.hub.release()
 		s.log.Info("websocket refused", "err", err, "remote", r.RemoteAddr)
 		return
@@ -40,6 +50,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.hub.vmu.Lock()
 	if s.hub.closed {
 		s.hub.vmu.Unlock()
+		s.perAddr.release(host)
 		s.hub.release()
 		conn.Close()
 		return

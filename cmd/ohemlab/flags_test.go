@@ -63,6 +63,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"serve", "--addr", "nonsense"}, []string{"--addr", "host:port"}},
 		{[]string{"serve", "--addr", "127.0.0.1:99999"}, []string{"--addr", "[0, 65535]"}},
 		{[]string{"serve", "--max-viewers", "0"}, []string{"--max-viewers", "[1, 100000]"}},
+		{[]string{"serve", "--max-viewers-per-address", "0"}, []string{"--max-viewers-per-address", "[1, 100000]"}},
+		{[]string{"serve", "--allow-host", "https://x.org"}, []string{"--allow-host", "lab.example.org"}},
 		{[]string{"serve", "--log-level", "loud"}, []string{"--log-level", "debug, info, warn or error"}},
 		{[]string{"serve", "--allow-origin", "lab.example.org"}, []string{"--allow-origin", "https://lab.example.org"}},
 		{[]string{"serve", "--allow-origin", "https://a.org/path"}, []string{"--allow-origin"}},

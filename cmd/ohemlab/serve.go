@@ -41,6 +41,7 @@ type serveFlags struct {
 	hosts        hostList
 	debug        bool
 	maxViewers   int
+	maxPerAddr   int
 	large        bool
 	paused       bool
 	logLevel     string
@@ -60,6 +61,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.Var(&sf.hosts, "allow-host", "extra host `name` the server answers to besides its listening address and localhost, e.g. the name of a reverse proxy: lab.example.org or lab.example.org:8443 (repeatable or comma separated)")
 	fs.BoolVar(&sf.debug, "debug", false, "serve the loopback-only /debug/ routes (pprof profiles and runtime figures, never the command line)")
 	fs.IntVar(&sf.maxViewers, "max-viewers", web.DefaultMaxViewers, fmt.Sprintf("most websocket viewers at once, in [1, %d]", maxViewersLimit))
+	fs.IntVar(&sf.maxPerAddr, "max-viewers-per-address", web.DefaultMaxViewersPerAddr, fmt.Sprintf("most websocket viewers from one client address at once, in [1, %d] (behind a reverse proxy every viewer has the proxy's address)", maxViewersLimit))
 	fs.BoolVar(&sf.large, "large", false, "also print a URL that opens the page in large type, for projectors")
 	fs.BoolVar(&sf.paused, "paused", false, "start with training paused")
 	fs.StringVar(&sf.logLevel, "log-level", "warn", "log level on stderr: debug, info (one line per request), warn or error")
@@ -74,6 +76,9 @@ func (sf *serveFlags) check() error {
 	}
 	if sf.maxViewers < 1 || sf.maxViewers > maxViewersLimit {
 		return usagef("--max-viewers: must be in [1, %d], got %d", maxViewersLimit, sf.maxViewers)
+	}
+	if sf.maxPerAddr < 1 || sf.maxPerAddr > maxViewersLimit {
+		return usagef("--max-viewers-per-address: must be in [1, %d], got %d", maxViewersLimit, sf.maxPerAddr)
 	}
 	if _, err := parseLevel(sf.logLevel); err != nil {
 		return err
@@ -289,13 +294,14 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 	var err error
 
 	opts := web.Options{
-		Trainer:        t,
-		Logger:         logger,
-		ControlToken:   token,
-		AllowedOrigins: sf.origins,
-		AllowedHosts:   sf.hosts,
-		Debug:          sf.debug,
-		MaxViewers:     sf.maxViewers,
+		Trainer:           t,
+		Logger:            logger,
+		ControlToken:      token,
+		AllowedOrigins:    sf.origins,
+		AllowedHosts:      sf.hosts,
+		Debug:             sf.debug,
+		MaxViewers:        sf.maxViewers,
+		MaxViewersPerAddr: sf.maxPerAddr,
 	}
 	if ext != nil {
 		opts.Ingest = ext
