@@ -91,7 +91,7 @@ func TestEveryVendoredFileListed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, need := range []string{"uPlot.iife.min.js", "uPlot.min.css", "htmx.min.js", "ws.js"} {
+	for _, need := range []string{"uPlot.iife.min.js", "uPlot.min.css", "htmx.min.js"} {
 		if _, ok := want[path.Join("assets/vendor", need)]; !ok {
 			t.Errorf("assets/vendor/%s is not listed", need)
 		}
@@ -104,7 +104,7 @@ func TestEveryVendoredFileListed(t *testing.T) {
 // TestOwnAssetsEmbedded checks that the page's own scripts and styles are
 // embedded and not empty.
 func TestOwnAssetsEmbedded(t *testing.T) {
-	for _, name := range []string{"app.js", "util.js", "charts.js", "views.js", "app.css"} {
+	for _, name := range []string{"app.js", "state.js", "fields.js", "controls.js", "util.js", "charts.js", "views.js", "app.css"} {
 		b, err := fs.ReadFile(FS, path.Join("assets", name))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -171,7 +171,17 @@ func Page(v PageView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</span> <button type=\"button\" id=\"btn-share\" title=\"Copy a link that starts this exact experiment\">Share link</button> <button type=\"button\" id=\"btn-large\" aria-pressed=\"false\" title=\"Large type for projectors\">Aa</button></div></header><div id=\"replay-banner\" class=\"replay-banner\" hidden>Viewing saved run <strong id=\"replay-name\"></strong> (read-only). <button type=\"button\" id=\"btn-live\">Back to live</button></div><div class=\"layout\"><aside class=\"side\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</span> <button type=\"button\" id=\"btn-share\" title=\"Copy a link that starts this exact experiment\">Share link</button> <button type=\"button\" id=\"btn-notes\" aria-pressed=\"true\" title=\"Show or hide the one-line note under each panel title\">Notes</button> <button type=\"button\" id=\"btn-large\" aria-pressed=\"false\" title=\"Large type for projectors: bigger text, fewer columns\">Aa</button> <button type=\"button\" id=\"btn-keys\" title=\"Keyboard shortcuts (?)\">?</button></div></header><div id=\"viewer-banner\" class=\"viewer-banner\" role=\"note\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if roleName(v.Role) == "control" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, " hidden")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "><strong>Read-only view.</strong> The presenter controls this run; you see every change live. Saved runs can still be opened and exported.</div><div id=\"keys-help\" class=\"keys-help\" role=\"dialog\" aria-label=\"Keyboard shortcuts\" hidden><strong>Keys</strong> <span><kbd>Space</kbd> play / pause</span> <span><kbd>S</kbd> one step (while paused)</span> <span><kbd>R</kbd> reset (asks first)</span> <span><kbd>?</kbd> this help</span> <span>Charts: drag to zoom, double-click to reset, hover for values.</span></div><div id=\"replay-banner\" class=\"replay-banner\" hidden>Viewing saved run <strong id=\"replay-name\"></strong> (read-only). <button type=\"button\" id=\"btn-live\">Back to live</button></div><div class=\"layout\"><aside class=\"side\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -183,7 +193,7 @@ func Page(v PageView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</aside><main class=\"grid\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</aside><main class=\"grid\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -219,7 +229,7 @@ func Page(v PageView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</main></div><script src=\"/static/vendor/uPlot.iife.min.js\"></script><script src=\"/static/vendor/htmx.min.js\"></script><script src=\"/static/util.js\"></script><script src=\"/static/charts.js\"></script><script src=\"/static/views.js\"></script><script src=\"/static/app.js\"></script></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</main></div><script src=\"/static/vendor/uPlot.iife.min.js\"></script><script src=\"/static/vendor/htmx.min.js\"></script><script type=\"module\" src=\"/static/app.js\"></script></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -29,7 +29,7 @@ func HistogramPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"hist\" class=\"panel hist\" aria-label=\"This batch\"><h2>This batch <small id=\"hist-caption\">waiting for the first batch…</small></h2><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"kept-share\">–</span><span class=\"stat-label\">of the batch loss is in the kept examples</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"kept-count\">–</span><span class=\"stat-label\">kept of K</span></div></div><div class=\"canvas-box\"><canvas id=\"hist-canvas\" role=\"img\" aria-label=\"loss histogram of this batch\"></canvas></div><div class=\"legend\"><span class=\"sw sw-kept\"></span>kept (backpropagated) <span class=\"sw sw-dropped\"></span>dropped <span class=\"sw sw-cut\"></span>selection cut</div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"hist\" class=\"panel hist\" aria-label=\"This batch\"><h2>This batch <small id=\"hist-caption\">waiting for the first batch…</small></h2><p class=\"about\">Every example of the last batch by its loss: red ones were kept and backpropagated, grey ones dropped; the dashed line is where the selection cut fell.</p><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"kept-share\">–</span><span class=\"stat-label\">of the batch loss is in the kept examples</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"kept-count\">–</span><span class=\"stat-label\">kept of K</span></div></div><div class=\"canvas-box\"><canvas id=\"hist-canvas\" role=\"img\" aria-label=\"loss histogram of this batch\"></canvas></div><div class=\"legend\"><span class=\"sw sw-kept\"></span>kept (backpropagated) <span class=\"sw sw-dropped\"></span>dropped <span class=\"sw sw-cut\"></span>selection cut</div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -56,7 +56,7 @@ func ExamplesPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section id=\"examples\" class=\"panel examples\" aria-label=\"Hard examples\"><h2>Hard examples <small id=\"examples-caption\">kept in the last batch</small></h2><div id=\"gallery\" class=\"gallery\" data-count=\"0\"></div><div class=\"canvas-box surface-box\" hidden><canvas id=\"surface-canvas\" role=\"img\" aria-label=\"decision surface with this batch\"></canvas></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section id=\"examples\" class=\"panel examples\" aria-label=\"Hard examples\"><h2>Hard examples <small id=\"examples-caption\">kept in the last batch</small></h2><p class=\"about\">The examples the strategy kept in the last batch, hardest first: label→prediction and loss (2-D sets: the batch over the model’s decision surface, kept points ringed).</p><div id=\"gallery\" class=\"gallery\" data-count=\"0\"></div><div class=\"canvas-box surface-box\" hidden><canvas id=\"surface-canvas\" role=\"img\" aria-label=\"decision surface with this batch\"></canvas></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -83,7 +83,7 @@ func QuantilePanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section id=\"quant\" class=\"panel quant\" aria-label=\"Loss distribution over time\"><h2>Loss distribution over time <small>min · 10/50/90% · max of each batch, and the kept mean</small></h2><div id=\"quant-plot\" class=\"plot\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section id=\"quant\" class=\"panel quant\" aria-label=\"Loss distribution over time\"><h2>Loss distribution over time <small>min · 10/50/90% · max of each batch, and the kept mean</small></h2><p class=\"about\">How the losses of each batch spread (shaded bands) and the mean loss of the kept examples (red): OHEM keeps the top of the distribution.</p><div id=\"quant-plot\" class=\"plot\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -110,7 +110,7 @@ func CurvesPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<section id=\"curves\" class=\"panel curves\" aria-label=\"Learning curves\"><h2>Learning curves <span class=\"xaxis\" role=\"radiogroup\" aria-label=\"x-axis\"><label><input type=\"radio\" name=\"xaxis\" value=\"step\" checked> steps</label> <label><input type=\"radio\" name=\"xaxis\" value=\"backprop\"> examples backpropagated</label> <label><input type=\"radio\" name=\"xaxis\" value=\"wall\"> wall time</label> <label><input type=\"radio\" name=\"xaxis\" value=\"compute\"> compute (FLOPs)</label></span></h2><div class=\"plot-pair\"><div id=\"curves-loss\" class=\"plot\"></div><div id=\"curves-acc\" class=\"plot\"></div></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<section id=\"curves\" class=\"panel curves\" aria-label=\"Learning curves\"><h2>Learning curves <span class=\"xaxis\" role=\"radiogroup\" aria-label=\"x-axis\"><label><input type=\"radio\" name=\"xaxis\" value=\"step\" checked> steps</label> <label><input type=\"radio\" name=\"xaxis\" value=\"backprop\"> examples backpropagated</label> <label><input type=\"radio\" name=\"xaxis\" value=\"wall\"> wall time</label> <label><input type=\"radio\" name=\"xaxis\" value=\"compute\"> compute (FLOPs)</label></span> <label class=\"smooth\" title=\"Exponential moving average of the training curves, as in TensorBoard (0 = raw)\">smoothing <input id=\"smooth\" type=\"range\" min=\"0\" max=\"0.99\" step=\"0.01\" value=\"0.6\"><output id=\"smooth-value\">0.60</output></label></h2><p class=\"about\">Training loss (solid, smoothed) and test loss and accuracy (dashed, with points) of each arm; dashed vertical lines mark config changes.</p><div class=\"plot-pair\"><div id=\"curves-loss\" class=\"plot\"></div><div id=\"curves-acc\" class=\"plot\"></div></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -137,7 +137,7 @@ func ABPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Examples forwarded</th><th>Compute</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><p class=\"about\">Both arms see identical batches: the fewer examples an arm backpropagates to reach the target, the cheaper its learning.</p><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Examples forwarded</th><th>Compute</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -165,7 +165,7 @@ func NoisePanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<section id=\"noise\" class=\"panel noise\" aria-label=\"Label-noise trap\"><h2>Label-noise trap <small>are we backpropagating wrong labels?</small></h2><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"noise-sel\">–</span><span class=\"stat-label\">of kept examples are flipped (this batch)</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"noise-data\">–</span><span class=\"stat-label\">of training labels are flipped</span></div></div><p id=\"noise-hint\" class=\"hint\" hidden>Label noise is off. Set “Label noise” under Data (e.g. 0.1) and watch how many flipped labels topk keeps.</p><div id=\"noise-plot\" class=\"plot\"></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<section id=\"noise\" class=\"panel noise\" aria-label=\"Label-noise trap\"><h2>Label-noise trap <small>are we backpropagating wrong labels?</small></h2><p class=\"about\">Share of kept examples whose label was flipped on purpose, against their share in the data: hard-example mining also chases wrong labels.</p><div class=\"stat-row\"><div class=\"stat\"><span class=\"stat-num\" id=\"noise-sel\">–</span><span class=\"stat-label\">of kept examples are flipped (this batch)</span></div><div class=\"stat\"><span class=\"stat-num\" id=\"noise-data\">–</span><span class=\"stat-label\">of training labels are flipped</span></div></div><p id=\"noise-hint\" class=\"hint\" hidden>Label noise is off: set “Label noise” under Data (e.g. 0.1).</p><div id=\"noise-plot\" class=\"plot\"></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -193,7 +193,7 @@ func DataMapPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<section id=\"datamap\" class=\"panel datamap\" aria-label=\"Data map\"><h2>Data map <small id=\"datamap-caption\">variability × confidence, colour = times selected</small></h2><div class=\"datamap-body\"><div class=\"canvas-box\"><canvas id=\"datamap-canvas\" role=\"img\" aria-label=\"data map scatter\"></canvas></div><div id=\"datamap-detail\" class=\"datamap-detail\"><p class=\"empty\">Hover or click a point.</p></div></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<section id=\"datamap\" class=\"panel datamap\" aria-label=\"Data map\"><h2>Data map <small id=\"datamap-caption\">variability × confidence, colour = times selected</small></h2><p class=\"about\">Every example seen, by how sure the model is of its label (up) and how much that varies (right); bright = kept often.</p><div class=\"datamap-body\"><div class=\"canvas-box\"><canvas id=\"datamap-canvas\" role=\"img\" aria-label=\"data map scatter\"></canvas></div><div id=\"datamap-detail\" class=\"datamap-detail\"><p class=\"empty\">Hover or click a point.</p></div></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

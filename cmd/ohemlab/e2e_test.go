@@ -331,10 +331,25 @@ func (tb *tab) screenshot(t *testing.T, name string) {
 	chromedp.Run(wctx, chromedp.Poll[chromedp.Void](`Array.from(document.images).every(i => i.complete)`,
 		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	wcancel()
-	// A full-page capture draws the sticky header where the page is
-	// scrolled to: scroll to the top first.
+	// The whole page in one image: the window is made as tall as the page
+	// (charts follow their panels, which keep their size), captured, and put
+	// back. Chromium's beyond-the-viewport capture would catch the charts
+	// mid-resize.
 	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	size, err := chromedp.Run(ctx, chromedp.Evaluate[[3]int64](`[window.innerWidth, window.innerHeight, document.documentElement.scrollHeight]`))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	var png []byte
+	err = chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[2]))
+	if err == nil {
+		// two frames for the charts to follow, and the draw loop's next turn
+		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(true), 300))))`, chromedp.EvalAwaitPromise))
+	}
+	if err == nil {
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	}
+	chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1]))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -998,7 +1013,7 @@ func TestE2ESavedRuns(t *testing.T) {
 
 	t.Run("one run opened is named in the legends", func(t *testing.T) {
 		// The live view has one arm too: the legends must still change.
-		const legends = `['#curves-acc', '#noise-plot'].map(s => Array.from(document.querySelectorAll(s + ' .u-legend .u-series .u-label')).map(l => l.textContent).join(' | ')).join(' / ')`
+		const legends = `['#curves-acc', '#noise-plot'].map(s => Array.from(document.querySelectorAll(s + ' .u-legend .u-series:not(:first-child) .u-label')).map(l => l.textContent).join(' | ')).join(' / ')`
 		tb.do(t, "open the moons run", 10*time.Second, chromedp.Click(chromedp.CSS(row(moons.ID)+` button[data-run-action="open"]`)))
 		want := fmt.Sprintf("A #%d topk test acc. / A #%d topk kept flipped (avg) | flipped in data", moons.ID, moons.ID)
 		tb.waitFor(t, "the run's series", fmt.Sprintf(`OHEM.S.replay && OHEM.S.replay.ids.join(',') === '%d' && OHEM.S.arms.length === 1 && OHEM.S.arms[0].step.length > 20`, moons.ID), 10*time.Second)

@@ -131,6 +131,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	cfg = withLecturePace(cfg, given(sf.exp.fs)["speed-cap"])
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}

@@ -1,0 +1,221 @@
+// OHEM Lab client state. This module owns everything the page knows about
+// the run: the state from the server, the curves, evaluations and config
+// changes, the last batch per arm and the saved runs on screen. Other
+// modules read S and change it only through the functions here.
+
+import { changeLabels } from "./fields.js";
+
+// MAX_ROWS bounds the per-arm curve points kept in the browser; beyond it
+// every other point of the older half is dropped.
+const MAX_ROWS = 20000;
+
+// S is the client's whole state. Curves are columnar per arm so that uPlot
+// can take them as they are.
+export const S = {
+  state: null, // trainer.State as sent in hello or embedded in the page
+  role: document.body.dataset.role || "viewer",
+  token: "",
+  ws: null,
+  connected: false,
+  lastSeq: 0, // highest hub seq of a row seen
+  runStartSeq: 0,
+  arms: [], // per arm: {step:[], backprop:[], wall:[], loss:[], sel:[], q:[[]x5], kept:[], flip:[], lastStep}
+  evals: [], // per arm: evaluation summaries, by step
+  configs: [], // config changes: {seq, step, version, changed, reset, config, prev}
+  batch: [], // last batch frame per arm
+  lastEval: [], // last full eval frame per arm (confusion, surface)
+  frames: 0, // batch frames received
+  loading: null, // frames held back while the history is fetched
+  historyLoads: 0, // histories applied (for tests)
+  replay: null, // saved runs on screen, read-only
+  bands: null, // replicates on screen: per arm the min-max test accuracy over the seeds
+  dirty: new Set(),
+  xaxis: "step",
+  nextID: 1,
+  requests: new Map(), // id -> {field, arm, el, prior}
+};
+
+// Tests and the browser console read the state through window.OHEM.
+window.OHEM = { S };
+
+function newArm() {
+  return { step: [], backprop: [], wall: [], loss: [], sel: [], q: [[], [], [], [], []], kept: [], flip: [], fwd: [], flops: [], scans: [], lastStep: 0 };
+}
+
+// clearSeries forgets every curve (a reset, another run on screen).
+export function clearSeries() {
+  S.arms = [];
+  S.evals = [];
+  S.configs = [];
+  S.batch = [];
+  S.lastEval = [];
+  markDirty("all");
+}
+
+function arm(i) {
+  while (S.arms.length <= i) S.arms.push(newArm());
+  while (S.evals.length <= i) S.evals.push([]);
+  return S.arms[i];
+}
+
+// addRow appends one summary row unless its step is already present.
+export function addRow(r) {
+  if (!r || typeof r.step !== "number") return;
+  if (r.seq) {
+    if (r.seq < S.runStartSeq) return;
+    if (r.seq > S.lastSeq) S.lastSeq = r.seq;
+  }
+  const a = arm(r.arm || 0);
+  if (r.step <= a.lastStep) return;
+  a.lastStep = r.step;
+  a.step.push(r.step);
+  a.backprop.push(r.examples_backprop);
+  a.wall.push(r.wall);
+  a.loss.push(r.batch_loss);
+  a.sel.push(r.sel_loss);
+  const q = r.q || [];
+  for (let k = 0; k < 5; k++) a.q[k].push(q[k]);
+  a.kept.push(r.kept_share);
+  a.flip.push(r.sel_flipped_share);
+  a.fwd.push(r.examples_forwarded || 0);
+  a.flops.push(r.compute_flops || 0);
+  if (r.scanned) a.scans.push(r.step); // an offline pool scan before this step
+  if (a.step.length > MAX_ROWS) thin(a);
+}
+
+function thin(a) {
+  const keep = (arr) => arr.filter((_, i) => i % 2 === 1 || i >= arr.length / 2);
+  for (const k of ["step", "backprop", "wall", "loss", "sel", "kept", "flip", "fwd", "flops"]) a[k] = keep(a[k]);
+  a.q = a.q.map(keep);
+}
+
+// addEval records an evaluation summary, in step order, once.
+export function addEval(e) {
+  if (!e || typeof e.step !== "number") return;
+  if (e.seq && e.seq < S.runStartSeq) return;
+  arm(e.arm || 0);
+  const list = S.evals[e.arm || 0];
+  const item = {
+    seq: e.seq || 0,
+    step: e.step,
+    backprop: e.examples_backprop,
+    fwd: e.examples_forwarded || 0,
+    flops: e.compute_flops || 0,
+    wall: e.wall_seconds,
+    test_loss: e.test_loss,
+    acc: e.test_accuracy,
+    train_loss: e.train_loss,
+  };
+  let i = list.length;
+  while (i > 0 && list[i - 1].step > e.step) i--;
+  if (i > 0 && list[i - 1].step === e.step) return; // already there
+  list.splice(i, 0, item);
+}
+
+// addConfig records a config change for the markers. prev is the config in
+// force before it when the caller knows it.
+export function addConfig(c, prev) {
+  if (!c || (c.seq && c.seq < S.runStartSeq)) return;
+  if (S.configs.some((x) => x.version === c.version)) return;
+  const item = { seq: c.seq || 0, step: c.step, version: c.version, changed: c.changed || [], reset: !!c.reset, config: c.config || null, prev: prev || null };
+  let i = S.configs.length;
+  while (i > 0 && S.configs[i - 1].version > item.version) i--;
+  S.configs.splice(i, 0, item);
+}
+
+// markers lists the config changes inside the run as {step, labels}, each
+// label saying what changed from what to what ("M 32→4").
+export function markers() {
+  const out = [];
+  let prev = null;
+  for (const c of S.configs) {
+    const before = c.prev || prev;
+    if (!c.reset && c.step > 0) {
+      const labels = changeLabels(before, c.config, c.changed);
+      out.push({ step: c.step, version: c.version, labels: labels.length ? labels : ["config v" + c.version] });
+    }
+    if (c.config) prev = c.config;
+  }
+  return out;
+}
+
+// ---- the draw loop ----
+
+let drawers = {};
+const SLOW = new Set(["quant", "curves", "noise", "ab"]);
+// SLOW_MS: the uPlot charts redraw at most this often; they change little
+// per batch and cost the most. The batch views redraw on every frame.
+const SLOW_MS = 250;
+const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
+
+// setDrawers names the function that draws each region.
+export function setDrawers(d) {
+  drawers = d;
+}
+
+// markDirty asks for a region (or "all") to be drawn at the next frame.
+export function markDirty(what) {
+  if (what === "all") ALL.forEach((k) => S.dirty.add(k));
+  else S.dirty.add(what);
+  schedule();
+}
+
+let scheduled = false;
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(draw);
+}
+
+let lastSlow = 0, slowTimer = null;
+function draw() {
+  scheduled = false;
+  const d = S.dirty;
+  S.dirty = new Set();
+  const now = performance.now();
+  if (now - lastSlow < SLOW_MS) {
+    for (const k of SLOW) {
+      if (d.has(k)) {
+        d.delete(k);
+        S.dirty.add(k);
+      }
+    }
+    if (S.dirty.size && !slowTimer) {
+      slowTimer = setTimeout(() => {
+        slowTimer = null;
+        schedule();
+      }, SLOW_MS - (now - lastSlow));
+    }
+  } else if ([...SLOW].some((k) => d.has(k))) {
+    lastSlow = now;
+  }
+  for (const k of ALL) {
+    if (!d.has(k) || !drawers[k]) continue;
+    try {
+      drawers[k]();
+    } catch (err) {
+      // A drawing bug must not stop the live page; keep it visible.
+      console.warn("draw " + k + ":", err);
+    }
+  }
+}
+
+// ---- server-rendered regions ----
+
+const fragTimers = {};
+
+// refreshFragment asks htmx to refetch one server-rendered region.
+export function refreshFragment(name) {
+  if (!window.htmx || (S.replay && name !== "runs")) return;
+  clearTimeout(fragTimers[name]);
+  fragTimers[name] = setTimeout(() => window.htmx.trigger(document.body, "ohem:" + name), 50);
+}
+
+// armName is arm i's label in legends: its letter and name.
+export function armName(i) {
+  const st = S.state;
+  const arms = st && st.config && st.config.arms;
+  const a = arms && arms[i];
+  const n = a ? a.name || (a.select && a.select.strategy) : "";
+  return String.fromCharCode(65 + i) + (n ? " " + n : "");
+}
