@@ -258,7 +258,8 @@ func TestE2EPage(t *testing.T) {
 	})
 
 	t.Run("a read-only viewer has no enabled control", func(t *testing.T) {
-		viewer := e2eTab(t, browser, false)
+		// another person's browser: no control cookie
+		viewer := e2eOtherUser(t, browser)
 		viewer.do(t, "open as viewer", 30*time.Second, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(base))
 		viewer.waitFor(t, "frames as viewer", `window.OHEM && OHEM.S.frames >= 3 && OHEM.S.role === 'viewer'`, 20*time.Second)
 		viewer.waitFor(t, "a saved run listed", `document.querySelectorAll('#runs tr[data-run]').length >= 1 || (htmx.trigger(document.body, 'ohem:runs'), false)`, 20*time.Second)
