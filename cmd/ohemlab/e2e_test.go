@@ -671,6 +671,12 @@ func TestE2EAB2D(t *testing.T) {
 			return q.toString();
 		})()`)
 		tb.do(t, "open the link", 30*time.Second, chromedp.Navigate(base+"?"+q))
+		// The link asks first; only the click starts it.
+		tb.waitFor(t, "the link's question", `!document.querySelector('#link-confirm').hidden && document.querySelector('#link-confirm-what').textContent.includes('seed=7')`, 20*time.Second)
+		if seed := eval[float64](t, tb, `OHEM.S.state.config.seed`); seed == 7 {
+			t.Fatalf("the link started before the click")
+		}
+		tb.do(t, "start the linked experiment", 10*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#btn-link-start').click()`))
 		tb.waitFor(t, "the linked config in force", `OHEM.S.state && OHEM.S.state.config.seed === 7 && OHEM.S.batch[0] && OHEM.S.batch[0].selected.length === 6 &&
 			document.querySelector('#ctl-seed').value === '7'`, 20*time.Second)
 		// A bad link names the bad key and changes nothing.

@@ -331,7 +331,8 @@ function updateShareURL() {
   shareTimer = setTimeout(() => {
     getJSON("/api/share").then((r) => {
       shareQuery = r.shareable ? r.query : null;
-      if (!S.replay && sharedApplied) history.replaceState(null, "", pageURL(shareQuery, true));
+      const asking = $("#link-confirm") && !$("#link-confirm").hidden;
+      if (!S.replay && sharedApplied && !asking) history.replaceState(null, "", pageURL(shareQuery, true));
     }).catch(() => {});
   }, 150);
 }
@@ -361,8 +362,29 @@ function maybeApplySharedConfig() {
     return;
   }
   const cur = JSON.stringify(shareConfig(S.state.config));
-  if (JSON.stringify(shareConfig(cfg)) !== cur) send({ type: "reset", config: cfg }, "reset");
-  updateShareURL();
+  if (JSON.stringify(shareConfig(cfg)) !== cur) askToStartLinked(cfg);
+  else updateShareURL();
+}
+
+// askToStartLinked shows the experiment a shared link carries and asks
+// "Start this experiment?": opening a link (which any web site can make the
+// browser do) never resets training by itself; only the user's click on
+// Start sends the reset. "Keep the current run" drops the link's
+// parameters from the address bar.
+function askToStartLinked(cfg) {
+  const box = $("#link-confirm");
+  if (!box) return;
+  const q = new URLSearchParams(location.search);
+  pageParams.forEach((k) => q.delete(k));
+  $("#link-confirm-what").textContent = decodeURIComponent(q.toString()).replace(/&/g, " ");
+  box.hidden = false;
+  const close = (start) => {
+    box.hidden = true;
+    if (start) send({ type: "reset", config: cfg }, "reset");
+    updateShareURL();
+  };
+  $("#btn-link-start").addEventListener("click", () => close(true), { once: true });
+  $("#btn-link-keep").addEventListener("click", () => close(false), { once: true });
 }
 
 // shareConfig is the part of a config a link carries (never a server path).
