@@ -15,7 +15,7 @@ import (
 // TestBLASSelection checks that the BLAS constant names the library that
 // Gorgonia and gonum's blas32 actually use in this build.
 func TestBLASSelection(t *testing.T) {
-	want := map[string]string{"gonum": "gonum.Implementation", "openblas": "model.openBLAS"}[BLAS]
+	want := map[string]string{"gonum": "gemm.Impl", "openblas": "model.openBLAS"}[BLAS]
 	if want == "" {
 		t.Fatalf("BLAS = %q, want gonum or openblas", BLAS)
 	}
@@ -30,7 +30,7 @@ func TestBLASSelection(t *testing.T) {
 // TestBLASMatMul multiplies through Gorgonia's tensor package and through
 // blas32 and compares with a plain loop, so a broken binding fails here.
 func TestBLASMatMul(t *testing.T) {
-	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 4}, {7, 5, 9}, {33, 17, 65}} {
+	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 4}, {7, 5, 9}, {33, 17, 65}, {70, 40, 300}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b := seq(m*k, 0.25), seq(k*n, -0.5)
 		want := make([]float32, m*n)

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// hasKernel is false: there is no assembly micro-kernel for this
+// architecture, and Sgemm uses gonum's.
+var hasKernel = false
+
+func kern6x16(k int, a, b, c *float32) { panic("gemm: no micro-kernel") }
