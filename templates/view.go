@@ -2,6 +2,8 @@
 // structs only, never the trainer.
 package templates
 
+import "github.com/a-h/templ"
+
 // PageView is everything the page needs for its first render. The web
 // package fills it from the trainer's state.
 type PageView struct {
@@ -61,6 +63,65 @@ type ControlsView struct {
 	SpeedCap float64
 	// Arms are the per-arm controls; one or two.
 	Arms []ArmControls
+	// Inputs are the number inputs by field key, from the experiment's
+	// field table: label, unit and bounds.
+	Inputs map[string]Input
+}
+
+// Input is one number input of the controls, made from a row of the
+// experiment's field table.
+type Input struct {
+	// Key is the field's key (data-field).
+	Key string
+	// Label is the field's name; Note the small print after it (unit,
+	// what 0 means).
+	Label, Note string
+	// Kind is int or number (data-kind): how the page reads the value.
+	Kind string
+	// Min, Max and Step are the attributes; "" leaves one out.
+	Min, Max, Step string
+	// MinOpen and MaxOpen exclude the bound itself (data-min-open,
+	// data-max-open): min and max attributes cannot say so.
+	MinOpen, MaxOpen bool
+	// ZeroIsDefault: 0 is accepted outside [Min, Max] and means the
+	// default (data-zero="default").
+	ZeroIsDefault bool
+}
+
+// attrs are the input's attributes: id ("" = none), arm (-1 = not an arm
+// field) and value.
+func (in Input) attrs(id string, arm int, value string) templ.Attributes {
+	a := templ.Attributes{"data-field": in.Key, "data-kind": in.Kind, "value": value}
+	if id != "" {
+		a["id"] = id
+	}
+	if arm >= 0 {
+		a["data-arm"] = itoa(arm)
+	}
+	for name, v := range map[string]string{"min": in.Min, "max": in.Max, "step": in.Step} {
+		if v != "" {
+			a[name] = v
+		}
+	}
+	if in.MinOpen {
+		a["data-min-open"] = "true"
+	}
+	if in.MaxOpen {
+		a["data-max-open"] = "true"
+	}
+	if in.ZeroIsDefault {
+		a["data-zero"] = "default"
+	}
+	return a
+}
+
+// errAttrs are the attributes of the input's error slot.
+func (in Input) errAttrs(arm int) templ.Attributes {
+	a := templ.Attributes{"data-err-for": in.Key}
+	if arm >= 0 {
+		a["data-arm"] = itoa(arm)
+	}
+	return a
 }
 
 // ArmControls are one arm's live parameters.

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // ErrStopped is returned by controls after Run has returned.
@@ -24,21 +25,23 @@ func (t *Trainer) poke() {
 func (t *Trainer) Apply(ch Change) (*ConfigEvent, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	next, changed, err := applyChange(t.cfg, ch, t.set.NumTrain())
+	next, changed, err := experiment.Apply(t.cfg, ch, t.set.NumTrain())
 	if err != nil {
 		return nil, err
 	}
 	if len(changed) == 0 {
-		return &ConfigEvent{Version: t.version, Step: t.step + 1, Config: t.cfg.clone(), Changed: changed}, nil
+		return &ConfigEvent{Version: t.version, Step: t.step + 1, Config: t.cfg.Clone(), Changed: changed, Diff: []experiment.FieldChange{}}, nil
 	}
+	diff := experiment.Diff(t.cfg, next)
 	t.cfg = next
 	t.version++
-	ev := &ConfigEvent{Version: t.version, Step: t.step + 1, Config: next.clone(), Changed: changed}
+	ev := &ConfigEvent{Version: t.version, Step: t.step + 1, Config: next.Clone(), Changed: changed, Diff: diff}
 	t.events = append(t.events, ev)
 	t.poke()
 	out := *ev
-	out.Config = next.clone()
+	out.Config = next.Clone()
 	out.Changed = append([]string(nil), changed...)
+	out.Diff = append([]experiment.FieldChange(nil), diff...)
 	return &out, nil
 }
 
@@ -81,7 +84,7 @@ func (t *Trainer) Reset(cfg Config) error {
 	t.stepReq = 0
 	t.step = 0
 	t.arms = armStates(cfg)
-	t.events = append(t.events, &ConfigEvent{Version: t.version, Step: 1, Config: cfg.clone(), Changed: resetFields(old, cfg), Reset: true})
+	t.events = append(t.events, &ConfigEvent{Version: t.version, Step: 1, Config: cfg.Clone(), Changed: resetFields(old, cfg), Diff: experiment.Diff(old, cfg), Reset: true})
 	t.poke()
 	return nil
 }
@@ -106,7 +109,7 @@ func resetFields(a, b Config) []string {
 		}
 		return out
 	}
-	return append(out, changedFields(a, b)...)
+	return append(out, experiment.Changed(a, b)...)
 }
 
 // Pause pauses training after the current batch.

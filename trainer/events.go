@@ -1,5 +1,7 @@
 package trainer
 
+import "github.com/ohemlab/ohemlab/trainer/experiment"
+
 // Event is anything the trainer publishes: *BatchEvent, *EvalEvent,
 // *StatusEvent or *ConfigEvent. Every slice in an event is a fresh copy the
 // receiver may keep: the trainer never touches it again.
@@ -124,7 +126,10 @@ type ConfigEvent struct {
 	Step    int64    `json:"step"` // the first step that uses it
 	Config  Config   `json:"config"`
 	Changed []string `json:"changed"` // field names that changed, e.g. "m", "arms[0].lr"
-	Reset   bool     `json:"reset"`
+	// Diff lists every field whose value changed, old and new, with a
+	// label such as "M 32→4" for the chart's config-change marker.
+	Diff  []experiment.FieldChange `json:"diff"`
+	Reset bool                     `json:"reset"`
 }
 
 // Kind returns "config".

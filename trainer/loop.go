@@ -119,7 +119,7 @@ func (t *Trainer) sync(sess *session, last *string) (plan, error) {
 	p := plan{sess: t.cur}
 	t.loopSess = t.cur
 	if p.sess.version != t.version {
-		if err := p.sess.apply(t.cfg.clone(), t.version); err != nil {
+		if err := p.sess.apply(t.cfg.Clone(), t.version); err != nil {
 			// Apply validated the change, so this is a bug: stop loudly.
 			return p, fmt.Errorf("trainer: applying config version %d: %w", t.version, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // sameBatch reports whether two batch events agree on everything but the
@@ -220,7 +221,7 @@ func TestLiveChangeAppliesAtNextBatch(t *testing.T) {
 	if applied == nil {
 		t.Fatal("change not applied")
 	}
-	if applied.Version != 2 || applied.Step != 6 || !reflect.DeepEqual(applied.Changed, []string{"k", "arms[1].name", "arms[1].strategy", "arms[1].m"}) {
+	if applied.Version != 2 || applied.Step != 6 || !reflect.DeepEqual(applied.Changed, []string{"k", "arms[1].strategy", "arms[1].m", "arms[1].name"}) {
 		t.Fatalf("config event %+v", applied)
 	}
 	if cs := rec.configs(); len(cs) != 1 || cs[0].Version != 2 {
@@ -252,36 +253,36 @@ func TestInvalidChangesRejected(t *testing.T) {
 	cases := []struct {
 		name string
 		ch   Change
-		want string
+		want string // the FieldError's Field
 	}{
-		{"m > k", Change{M: ip(33)}, "arms[0].m = 33"},
-		{"m < 1", Change{M: ip(0)}, "arms[0].m = 0"},
-		{"k < 1", Change{K: ip(0)}, "k = 0"},
-		{"k > train", Change{K: ip(100000)}, "k = 100000"},
-		{"k below m", Change{K: ip(4)}, "arms[0].m"},
-		{"lr nan", Change{LR: fp(nan)}, "arms[0].lr"},
-		{"lr inf", Change{LR: fp(inf)}, "arms[0].lr"},
-		{"lr zero", Change{LR: fp(0)}, "arms[0].lr"},
-		{"lr negative", Change{LR: fp(-1)}, "arms[0].lr"},
-		{"lr huge", Change{LR: fp(101)}, "arms[0].lr"},
-		{"strategy", Change{Strategy: sp("hardest")}, "arms[0].strategy"},
-		{"thresh", Change{Thresh: fp(1.5)}, "arms[0].thresh"},
-		{"beta", Change{Beta: fp(-2)}, "arms[0].beta"},
-		{"neg_pos", Change{NegPos: fp(nan)}, "arms[0].neg_pos"},
-		{"min_kept", Change{MinKept: ip(-1)}, "arms[0].min_kept"},
-		{"arm", Change{Arm: 1, LR: fp(0.1)}, "arm = 1"},
-		{"arm negative", Change{Arm: -1}, "arm = -1"},
+		{"m > k", Change{M: ip(33)}, "m"},
+		{"m < 1", Change{M: ip(0)}, "m"},
+		{"k < 1", Change{K: ip(0)}, "k"},
+		{"k > train", Change{K: ip(100000)}, "k"},
+		{"k below m", Change{K: ip(4)}, "m"},
+		{"lr nan", Change{LR: fp(nan)}, "lr"},
+		{"lr inf", Change{LR: fp(inf)}, "lr"},
+		{"lr zero", Change{LR: fp(0)}, "lr"},
+		{"lr negative", Change{LR: fp(-1)}, "lr"},
+		{"lr huge", Change{LR: fp(101)}, "lr"},
+		{"strategy", Change{Strategy: sp("hardest")}, "strategy"},
+		{"thresh", Change{Thresh: fp(1.5)}, "thresh"},
+		{"beta", Change{Beta: fp(-2)}, "beta"},
+		{"neg_pos", Change{NegPos: fp(nan)}, "neg_pos"},
+		{"min_kept", Change{MinKept: ip(-1)}, "min_kept"},
+		{"arm", Change{Arm: 1, LR: fp(0.1)}, "arm"},
+		{"arm negative", Change{Arm: -1}, "arm"},
 		{"ratio zero", Change{Ratio: fp(0)}, "ratio"},
 		{"ratio big", Change{Ratio: fp(1.5)}, "ratio"},
-		{"exec", Change{Exec: sp("gpu")}, "arms[0].exec"},
-		{"exec empty", Change{Exec: sp("")}, "arms[0].exec"},
-		{"strategy empty", Change{Strategy: sp("")}, "arms[0].strategy"},
-		{"focal gamma", Change{FocalGamma: fp(-1)}, "arms[0].focal_gamma"},
-		{"focal alpha", Change{FocalAlpha: fp(1)}, "arms[0].focal_alpha"},
+		{"exec", Change{Exec: sp("gpu")}, "exec"},
+		{"exec empty", Change{Exec: sp("")}, "exec"},
+		{"strategy empty", Change{Strategy: sp("")}, "strategy"},
+		{"focal gamma", Change{FocalGamma: fp(-1)}, "focal_gamma"},
+		{"focal alpha", Change{FocalAlpha: fp(1)}, "focal_alpha"},
 		{"speed", Change{SpeedCap: fp(-1)}, "speed_cap"},
 		{"speed nan", Change{SpeedCap: fp(nan)}, "speed_cap"},
 		{"eval", Change{EvalEvery: ip(0)}, "eval_every"},
-		{"one bad among good", Change{M: ip(4), LR: fp(-1)}, "arms[0].lr"},
+		{"one bad among good", Change{M: ip(4), LR: fp(-1)}, "lr"},
 	}
 	tr, err := New(plane(data.Circle), Options{})
 	if err != nil {
@@ -294,7 +295,7 @@ func TestInvalidChangesRejected(t *testing.T) {
 			t.Errorf("%s: accepted", c.name)
 			continue
 		}
-		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "want") {
+		if fe := experiment.AsFieldError(err); fe == nil || fe.Field != c.want || fe.Want == "" {
 			t.Errorf("%s: error %q does not name %q and the allowed range", c.name, err, c.want)
 		}
 	}
@@ -396,7 +397,7 @@ func TestReset(t *testing.T) {
 	bad.K = 0
 	bad.Arms[0].LR = -1
 	before := tr.State()
-	if err := tr.Reset(bad); err == nil || !strings.Contains(err.Error(), "lr") {
+	if err := tr.Reset(bad); experiment.AsFieldError(err) == nil || experiment.AsFieldError(err).Field != "lr" {
 		t.Fatalf("bad reset config: %v", err)
 	}
 	if s := tr.State(); s.Version != before.Version || s.Dataset.Generation != before.Dataset.Generation {

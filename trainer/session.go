@@ -34,7 +34,7 @@ type session struct {
 // newSession builds a session for a defaulted, validated cfg on set: the
 // initial weights are drawn once and copied into every arm.
 func newSession(cfg Config, set *data.Set, version int64) (*session, error) {
-	if err := cfg.checkData(set.NumTrain()); err != nil {
+	if err := cfg.CheckData(set.NumTrain()); err != nil {
 		return nil, err
 	}
 	if set.Classes < 2 {

@@ -171,7 +171,7 @@ func (t *Trainer) State() State {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := State{
-		Config:  t.cfg.clone(),
+		Config:  t.cfg.Clone(),
 		Version: t.version,
 		Status:  t.status(),
 		Reason:  t.reason,

@@ -58,12 +58,12 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := DecodeControl(b)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: err.Error(), ID: c.ID})
+		writeJSON(w, http.StatusBadRequest, errorBodyOf(err, c.ID))
 		return
 	}
 	version, err := s.applyControl(c, s.Role(r) == RoleControl, r.RemoteAddr)
 	if err != nil {
-		writeJSON(w, statusOf(err), errorBody{Error: err.Error(), ID: c.ID})
+		writeJSON(w, statusOf(err), errorBodyOf(err, c.ID))
 		return
 	}
 	writeJSON(w, http.StatusOK, controlOK{OK: true, ID: c.ID, Version: version})

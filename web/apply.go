@@ -5,38 +5,50 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
-
-// Limits the server enforces on live changes before the trainer sees them:
-// the trainer's own, so that a message names the same range whichever layer
-// refuses it. The trainer validates the rest (the arm count, strategy
-// parameters).
-const (
-	MaxBatch    = trainer.MaxK
-	MaxLR       = trainer.MaxLR
-	MaxEvalStep = trainer.MaxEvalEvery
-)
-
-// Exec modes accepted by set.
-var execModes = []string{"twopass", "mask"}
 
 // controlError is a rejected control message: its HTTP status and the
 // message sent to the client.
 type controlError struct {
 	status int
 	msg    string
+	field  *experiment.FieldError // the field it concerns, if any
 }
 
 func (e *controlError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) error {
 	return &controlError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// refused is a 400 for an error of the trainer, keeping the field it
+// names: "set: M (kept) must be ...".
+func refused(what string, err error) error {
+	return &controlError{status: http.StatusBadRequest, msg: what + ": " + err.Error(), field: experiment.AsFieldError(err)}
+}
+
+// errorBodyOf is the JSON error of a control message: the message, the
+// request id and, when the error concerns one field, its Key and arm.
+func errorBodyOf(err error, id string) errorBody {
+	b := errorBody{Error: err.Error(), ID: id}
+	fe := experiment.AsFieldError(err)
+	var ce *controlError
+	if errors.As(err, &ce) && ce.field != nil {
+		fe = ce.field
+	}
+	if fe != nil {
+		b.Field = fe.Field
+		if fe.Arm >= 0 {
+			arm := fe.Arm
+			b.Arm = &arm
+		}
+	}
+	return b
 }
 
 // statusOf returns the HTTP status for an error of applyControl.
@@ -60,12 +72,19 @@ func (s *Server) applyControl(c Control, control bool, remote string) (int64, er
 	e := s.trainer
 	switch c.Type {
 	case MsgSet:
-		if err := checkChange(c.Change, e.State()); err != nil {
-			return 0, err
+		// The table's rules, on the config in force: a bad change never
+		// reaches the trainer (which checks again, on its own config).
+		st := e.State()
+		numTrain := st.Dataset.NumTrain
+		if numTrain <= 0 {
+			numTrain = experiment.MaxK
+		}
+		if _, _, err := experiment.Apply(st.Config, c.Change, numTrain); err != nil {
+			return 0, refused("set", err)
 		}
 		ev, err := e.Apply(c.Change)
 		if err != nil {
-			return 0, badRequest("set: %v", err)
+			return 0, refused("set", err)
 		}
 		if ev != nil {
 			return ev.Version, nil
@@ -92,12 +111,12 @@ func (s *Server) applyControl(c Control, control bool, remote string) (int64, er
 			}
 		}
 		if err := e.Reset(cfg); err != nil {
-			return 0, badRequest("reset: %v", err)
+			return 0, refused("reset", err)
 		}
 	case MsgSpeed:
 		v := c.StepsPerS
 		if _, err := e.Apply(trainer.Change{SpeedCap: &v}); err != nil {
-			return 0, badRequest("speed: %v", err)
+			return 0, refused("speed", err)
 		}
 	default:
 		return 0, badRequest("unknown message type %q", clip(c.Type))
@@ -118,80 +137,6 @@ func (s *Server) checkDataName(name string) error {
 	dir, base := filepath.Split(filepath.Clean(path))
 	if filepath.Clean(dir) != filepath.Clean(s.opts.UploadDir) || !uploadName.MatchString(base) {
 		return badRequest("reset: dataset %q: only files uploaded with POST /api/upload can be used", clip(name))
-	}
-	return nil
-}
-
-// checkChange rejects absurd values and M > K before the trainer sees a
-// change, with a message naming the field.
-func checkChange(ch trainer.Change, st trainer.State) error {
-	if ch.Arm < 0 || (len(st.Config.Arms) > 0 && ch.Arm >= len(st.Config.Arms)) {
-		return badRequest("set: arm = %d does not exist: this run has %d arm(s), numbered from 0", ch.Arm, max(1, len(st.Config.Arms)))
-	}
-	intIn := func(name string, p *int, lo, hi int) error {
-		if p != nil && (*p < lo || *p > hi) {
-			return badRequest("set: %s = %d is out of range: want %d to %d", name, *p, lo, hi)
-		}
-		return nil
-	}
-	numIn := func(name string, p *float64, lo, hi float64, openLo bool) error {
-		if p == nil {
-			return nil
-		}
-		if *p < lo || *p > hi || (openLo && *p == lo) {
-			br := "["
-			if openLo {
-				br = "("
-			}
-			return badRequest("set: %s = %g is out of range: want %s%g, %g]", name, *p, br, lo, hi)
-		}
-		return nil
-	}
-	numTrain := st.Dataset.NumTrain
-	kMax := MaxBatch
-	if numTrain > 0 {
-		kMax = min(kMax, numTrain)
-	}
-	if ch.K != nil && numTrain > 0 && *ch.K > numTrain {
-		return badRequest("set: k = %d is larger than the training set (%d examples)", *ch.K, numTrain)
-	}
-	for _, err := range []error{
-		intIn("k", ch.K, 1, kMax),
-		intIn("m", ch.M, 1, MaxBatch),
-		numIn("ratio", ch.Ratio, 0, 1, true),
-		numIn("thresh", ch.Thresh, 0, 1, true),
-		intIn("min_kept", ch.MinKept, 0, MaxBatch),
-		numIn("neg_pos", ch.NegPos, 0, ohem.MaxNegPos, true),
-		intIn("min_neg", ch.MinNeg, 0, MaxBatch),
-		numIn("beta", ch.Beta, 0, ohem.MaxBeta, false),
-		intIn("refresh", ch.Refresh, 0, ohem.MaxRefresh),
-		intIn("pool", ch.Pool, 0, ohem.MaxPool),
-		intIn("hard", ch.Hard, 0, ohem.MaxPool),
-		numIn("lr", ch.LR, 0, MaxLR, true),
-		numIn("focal_gamma", ch.FocalGamma, 0, 100, false),
-		numIn("focal_alpha", ch.FocalAlpha, 0, 1, false),
-		numIn("speed_cap", ch.SpeedCap, 0, MaxStepsPerSecond, false),
-		intIn("eval_every", ch.EvalEvery, 1, MaxEvalStep),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if ch.Strategy != nil && !slices.Contains(ohem.Strategies, *ch.Strategy) {
-		return badRequest("set: unknown strategy %q: want one of %s", clip(*ch.Strategy), strings.Join(ohem.Strategies, ", "))
-	}
-	if ch.Exec != nil && !slices.Contains(execModes, *ch.Exec) {
-		return badRequest("set: unknown exec %q: want twopass or mask", clip(*ch.Exec))
-	}
-	if ch.M != nil && ch.Ratio != nil {
-		return badRequest("set: give m or ratio, not both")
-	}
-	k := st.Config.K
-	if ch.K != nil {
-		k = *ch.K
-	}
-	if ch.M != nil && k > 0 && *ch.M > k {
-		return badRequest("set: m = %d exceeds k = %d: OHEM keeps at most the whole batch", *ch.M, k)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func newFakeTrainer() *fakeTrainer {
 	return &fakeTrainer{
 		st: trainer.State{Config: cfg, Version: 1, Status: trainer.StateRunning,
 			Arms:    []trainer.ArmState{{Name: "topk"}},
-			Dataset: trainer.DatasetInfo{Name: "tiny", Classes: 2, NumTrain: 3, Generation: 7}},
+			Dataset: trainer.DatasetInfo{Name: "tiny", Classes: 2, NumTrain: 100, Generation: 7}},
 		ds: ds, calls: map[string]int{},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // Control message types, the "type" of a client message.
@@ -26,9 +27,6 @@ const (
 
 // MaxIDBytes is the longest request id echoed back.
 const MaxIDBytes = 64
-
-// MaxStepsPerSecond is the largest speed cap accepted.
-const MaxStepsPerSecond = 1e6
 
 // Control is one decoded client message.
 type Control struct {
@@ -50,10 +48,17 @@ type Control struct {
 // commonKeys are allowed on every message.
 var commonKeys = []string{"type", "id", "token"}
 
-// setKeys are the fields of trainer.Change, the keys of a set message.
-var setKeys = []string{"arm", "k", "m", "ratio", "strategy", "thresh", "min_kept",
-	"neg_pos", "min_neg", "beta", "refresh", "pool", "hard", "lr", "exec", "focal_gamma", "focal_alpha",
-	"speed_cap", "eval_every"}
+// setKeys are the keys of a set message: arm and the Keys of the
+// experiment table's live fields (the JSON keys of trainer.Change).
+var setKeys = func() []string {
+	keys := []string{"arm"}
+	for _, f := range experiment.Fields() {
+		if f.Live {
+			keys = append(keys, f.Key)
+		}
+	}
+	return keys
+}()
 
 // msgKeys lists the keys each message type allows besides commonKeys.
 var msgKeys = map[string][]string{
@@ -127,32 +132,16 @@ func DecodeControl(b []byte) (Control, error) {
 	}
 	switch c.Type {
 	case MsgSet:
-		if err := decodeStrict(b, &struct {
-			trainer.Change
-			Type  string `json:"type"`
-			ID    string `json:"id"`
-			Token string `json:"token"`
-		}{}, true); err != nil {
+		ch, err := decodeChange(fields, keys)
+		if err != nil {
 			return c, err
-		}
-		var ch trainer.Change
-		for _, k := range keys {
-			if slices.Contains(setKeys, k) && string(fields[k]) == "null" {
-				return c, fmt.Errorf("field %q must not be null", k)
-			}
-		}
-		if err := json.Unmarshal(b, &ch); err != nil {
-			return c, describeJSONError(err)
-		}
-		if len(keys) == countCommon(keys) || (len(keys) == countCommon(keys)+1 && slices.Contains(keys, "arm")) {
-			return c, errors.New("set message changes nothing: give at least one of " + strings.Join(setKeys[1:], ", "))
 		}
 		c.Change = ch
 	case MsgReset:
 		if raw, ok := fields["config"]; ok && string(raw) != "null" {
 			var cfg trainer.Config
 			if err := decodeStrict(raw, &cfg, true); err != nil {
-				return c, fmt.Errorf("config: %w", err)
+				return c, fmt.Errorf("config: %w", configFieldError(err))
 			}
 			c.Config = &cfg
 		}
@@ -161,14 +150,116 @@ func DecodeControl(b []byte) (Control, error) {
 		if !ok {
 			return c, errors.New(`speed message needs "steps_per_s" (0 = unlimited)`)
 		}
-		if err := json.Unmarshal(raw, &c.StepsPerS); err != nil {
-			return c, errors.New(`"steps_per_s" must be a number`)
+		v, err := fieldValue(experiment.Lookup("speed_cap"), "steps_per_s", raw, 0)
+		if err != nil {
+			return c, err
 		}
-		if c.StepsPerS < 0 || c.StepsPerS > MaxStepsPerSecond {
-			return c, fmt.Errorf("steps_per_s = %g is out of range: want 0 (unlimited) to %g", c.StepsPerS, MaxStepsPerSecond)
-		}
+		c.StepsPerS = v.(float64)
 	}
 	return c, nil
+}
+
+// decodeChange reads a set message's fields into a Change: every value
+// must have its field's JSON type and be in its field's range (the
+// experiment table's Parse), so that a bad value is refused here with the
+// same words as everywhere else.
+func decodeChange(fields map[string]json.RawMessage, keys []string) (trainer.Change, error) {
+	var ch trainer.Change
+	if raw, ok := fields["arm"]; ok {
+		if string(raw) == "null" {
+			return ch, errors.New(`field "arm" must not be null`)
+		}
+		if err := json.Unmarshal(raw, &ch.Arm); err != nil {
+			return ch, errors.New(`field "arm": want an integer in range, got JSON ` + jsonKind(raw))
+		}
+	}
+	given := 0
+	for _, k := range keys {
+		if k == "arm" || !slices.Contains(setKeys, k) {
+			continue
+		}
+		given++
+		f := experiment.Lookup(k)
+		v, err := fieldValue(f, k, fields[k], ch.Arm)
+		if err != nil {
+			return ch, err
+		}
+		if err := experiment.SetChange(&ch, k, fmt.Sprint(v)); err != nil {
+			return ch, err
+		}
+	}
+	if given == 0 {
+		return ch, errors.New("set message changes nothing: give at least one of " + strings.Join(setKeys[1:], ", "))
+	}
+	return ch, nil
+}
+
+// fieldValue reads the JSON value of key, a value of field f: a number
+// for KindInt and KindNumber, a string for the others, then parses it with
+// the table's Parse (arm is the arm for the error).
+func fieldValue(f *experiment.Field, key string, raw json.RawMessage, arm int) (any, error) {
+	if string(raw) == "null" {
+		return nil, fmt.Errorf("field %q must not be null", key)
+	}
+	var text string
+	switch f.Kind {
+	case experiment.KindInt, experiment.KindNumber:
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, fmt.Errorf("field %q: want a number, got JSON %s", key, jsonKind(raw))
+		}
+		text = n.String()
+	default:
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, fmt.Errorf("field %q: want a string, got JSON %s", key, jsonKind(raw))
+		}
+	}
+	return f.Parse(text, arm)
+}
+
+// jsonKind names the JSON type of a raw value for error messages.
+func jsonKind(raw json.RawMessage) string {
+	switch t := bytes.TrimSpace(raw); {
+	case len(t) == 0:
+		return "nothing"
+	case t[0] == '"':
+		return "string"
+	case t[0] == '{':
+		return "object"
+	case t[0] == '[':
+		return "array"
+	case t[0] == 't' || t[0] == 'f':
+		return "bool"
+	case t[0] == 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// configFieldError turns a JSON type error of a reset message's config
+// into the FieldError of the table row at that path ("arms.select.m" is
+// "arms[].select.m"), so that the client learns which field it was; other
+// errors are returned as they are.
+func configFieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return err
+	}
+	for _, f := range experiment.Fields() {
+		if f.Path == "" || strings.ReplaceAll(f.Path, "[]", "") != te.Field {
+			continue
+		}
+		arm := -1
+		if f.Arm {
+			arm = 0
+		}
+		value, isNumber := strings.CutPrefix(te.Value, "number ")
+		if !isNumber {
+			value = "a JSON " + te.Value
+		}
+		return &experiment.FieldError{Field: f.Key, Arm: arm, Value: value, Want: f.Want(nil)}
+	}
+	return err
 }
 
 func countCommon(keys []string) int {
@@ -192,13 +283,24 @@ func decodeStrict(b []byte, v any, disallowUnknown bool) error {
 		if errors.Is(err, io.EOF) {
 			return errors.New("empty message: want a JSON object")
 		}
-		return describeJSONError(err)
+		return &jsonError{msg: describeJSONError(err).Error(), err: err}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("trailing data after the JSON object: send one message per frame")
 	}
 	return nil
 }
+
+// jsonError is a decoding error described for people that keeps the
+// decoder's error in its chain.
+type jsonError struct {
+	msg string
+	err error
+}
+
+func (e *jsonError) Error() string { return e.msg }
+
+func (e *jsonError) Unwrap() error { return e.err }
 
 // describeJSONError rewrites encoding/json errors into messages a person
 // can act on.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // FuzzDecodeControl checks that DecodeControl never panics, that every
@@ -48,7 +50,7 @@ func FuzzDecodeControl(f *testing.F) {
 		if len(c.ID) > MaxIDBytes {
 			t.Fatalf("accepted id of %d bytes", len(c.ID))
 		}
-		if c.Type == MsgSpeed && (c.StepsPerS < 0 || c.StepsPerS > MaxStepsPerSecond) {
+		if c.Type == MsgSpeed && (c.StepsPerS < 0 || c.StepsPerS > experiment.MaxSpeedCap) {
 			t.Fatalf("accepted speed %g", c.StepsPerS)
 		}
 	})

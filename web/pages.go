@@ -12,9 +12,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/templates"
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 	"github.com/ohemlab/ohemlab/web/store"
 )
 
@@ -27,15 +27,13 @@ const (
 	hardestTTL = 2 * time.Second
 )
 
-// datasetPresets are the datasets offered in the controls.
-var datasetPresets = []string{"mnist", "mnist-detect", "circle", "xor", "gauss", "spiral", "moons"}
-
 // mountPages mounts the dashboard page and the htmx fragment routes, each
 // of which renders the same templ component as the page's first render.
 func mountPages(r chi.Router, s *Server) {
 	p := &pages{s: s}
 	r.Get("/", p.page)
 	r.Get("/api/share", s.serveShare)
+	r.Get("/api/schema", s.serveSchema)
 	r.Route("/fragments", func(r chi.Router) {
 		r.Get("/status", p.status)
 		r.Get("/controls", p.controls)
@@ -156,14 +154,15 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 	v := templates.ControlsView{
 		Disabled:   disabled,
 		Dataset:    cfg.Data.Name,
-		Strategies: ohem.Strategies,
+		Strategies: experiment.Lookup("strategy").Choices,
+		Inputs:     controlInputs(cfg, st.Dataset.NumTrain),
 		K:          cfg.K,
 		LabelNoise: cfg.Data.LabelNoise,
 		Seed:       cfg.Seed,
 		SpeedCap:   cfg.SpeedCap,
 	}
 	known := false
-	for _, d := range datasetPresets {
+	for _, d := range experiment.Lookup("dataset").Choices {
 		known = known || d == cfg.Data.Name
 		v.Datasets = append(v.Datasets, templates.Option{Value: d, Label: d})
 	}
@@ -171,7 +170,7 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 		v.Datasets = append(v.Datasets, templates.Option{Value: cfg.Data.Name, Label: datasetLabel(cfg.Data.Name)})
 	}
 	for _, a := range cfg.Arms {
-		sp := a.Select
+		sp := a.Select.WithDefaults() // the values in effect
 		ac := templates.ArmControls{
 			Name:       a.Name,
 			Strategy:   sp.Strategy,
@@ -179,11 +178,11 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 			LR:         a.LR,
 			Exec:       a.Exec,
 			FocalGamma: a.FocalGamma,
-			Thresh:     orF(sp.Thresh, ohem.DefaultThresh),
-			MinKept:    orI(sp.MinKept, sp.M),
-			NegPos:     orF(sp.NegPos, ohem.DefaultNegPos),
-			MinNeg:     orI(sp.MinNeg, ohem.DefaultMinNeg),
-			Beta:       orF(sp.Beta, ohem.DefaultBeta),
+			Thresh:     sp.Thresh,
+			MinKept:    sp.MinKept,
+			NegPos:     sp.NegPos,
+			MinNeg:     sp.MinNeg,
+			Beta:       sp.Beta,
 		}
 		d := sp.WithDefaults()
 		ac.Refresh, ac.Pool, ac.Hard = d.Refresh, d.Pool, d.Hard
@@ -191,20 +190,6 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 			ac.Name = sp.Strategy
 		}
 		v.Arms = append(v.Arms, ac)
-	}
-	return v
-}
-
-func orF(v, d float64) float64 {
-	if v == 0 {
-		return d
-	}
-	return v
-}
-
-func orI(v, d int) int {
-	if v == 0 {
-		return d
 	}
 	return v
 }

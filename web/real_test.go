@@ -114,7 +114,7 @@ func TestRealTrainerOn2D(t *testing.T) {
 	before := tr.State()
 	send(t, a, `{"type":"set","k":100000}`)
 	er := readUntil(t, a, "error")
-	if !strings.Contains(er["error"].(string), "larger than the training set") {
+	if !strings.Contains(er["error"].(string), "K (batch) must be a whole number between 1 and") || er["field"] != "k" {
 		t.Errorf("k too large: %v", er)
 	}
 	send(t, a, `{"type":"set","m":0}`)

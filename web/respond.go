@@ -17,10 +17,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// errorBody is every JSON error response: {"error": "..."}.
+// errorBody is every JSON error response: {"error": "..."}, with the
+// field (its key in the experiment's field table) and arm when the error
+// concerns one field.
 type errorBody struct {
 	Error string `json:"error"`
 	ID    string `json:"id,omitempty"`
+	Field string `json:"field,omitempty"`
+	Arm   *int   `json:"arm,omitempty"`
 }
 
 // writeError writes {"error": msg} with the given status.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // pageParams are the page's own query parameters; every other parameter of
@@ -49,7 +50,7 @@ func sharedConfig(q url.Values) (cfgJSON string, ok bool, err error) {
 	if len(rest) == 0 {
 		return "", false, nil
 	}
-	cfg, err := trainer.ParseQuery(rest)
+	cfg, err := experiment.ParseQuery(rest)
 	if err != nil {
 		return "", true, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // Uploaded CSV files live in the server's upload folder, and the trainer
@@ -44,13 +45,34 @@ func (s *Server) publicState(st trainer.State) trainer.State {
 	return st
 }
 
-// publicConfigEvent is e as clients see it (a copy when anything changes).
+// publicConfigEvent is e as clients see it (a copy when anything changes):
+// the config's dataset and the dataset's old and new names in Diff.
 func (s *Server) publicConfigEvent(e *trainer.ConfigEvent) *trainer.ConfigEvent {
-	name := s.publicName(e.Config.Data.Name)
-	if name == e.Config.Data.Name {
+	var c *trainer.ConfigEvent
+	copied := func() *trainer.ConfigEvent {
+		if c == nil {
+			cp := *e
+			cp.Diff = append([]experiment.FieldChange(nil), e.Diff...)
+			c = &cp
+		}
+		return c
+	}
+	if name := s.publicName(e.Config.Data.Name); name != e.Config.Data.Name {
+		copied().Config.Data.Name = name
+	}
+	for i, d := range e.Diff {
+		if d.Field != "dataset" {
+			continue
+		}
+		from, to := s.publicName(d.From), s.publicName(d.To)
+		if from != d.From || to != d.To {
+			cp := copied()
+			cp.Diff[i].From, cp.Diff[i].To = from, to
+			cp.Diff[i].Label = strings.Replace(strings.Replace(d.Label, d.From, from, 1), d.To, to, 1)
+		}
+	}
+	if c == nil {
 		return e
 	}
-	c := *e
-	c.Config.Data.Name = name
-	return &c
+	return c
 }

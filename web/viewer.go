@@ -121,7 +121,13 @@ func (v *viewer) offerBatch(f frame) {
 
 // sendError queues an error frame for this viewer only.
 func (v *viewer) sendError(id, msg string) {
-	v.enqueue(messageFrame("error", v.h.seq.Load(), errorBody{Error: msg, ID: id}))
+	v.sendErrorBody(errorBody{Error: msg, ID: id})
+}
+
+// sendErrorBody queues an error frame (with the field it concerns, if
+// any) for this viewer only.
+func (v *viewer) sendErrorBody(b errorBody) {
+	v.enqueue(messageFrame("error", v.h.seq.Load(), b))
 }
 
 // ackBody is the payload of an ack frame.
@@ -222,12 +228,12 @@ func (v *viewer) handle(b []byte) {
 	}()
 	c, err := DecodeControl(b)
 	if err != nil {
-		v.sendError(c.ID, err.Error())
+		v.sendErrorBody(errorBodyOf(err, c.ID))
 		return
 	}
 	version, err := v.s.applyControl(c, v.control, v.remote)
 	if err != nil {
-		v.sendError(c.ID, err.Error())
+		v.sendErrorBody(errorBodyOf(err, c.ID))
 		return
 	}
 	v.s.log.Info("control", "type", c.Type, "remote", v.remote)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // config returns the experiment for o: MNIST, one arm, no evaluation during
@@ -18,7 +19,7 @@ func config(o options) trainer.Config {
 	cfg.Data.Dir = o.dataDir
 	cfg.K = o.k
 	cfg.Seed = o.seed
-	cfg.EvalEvery = trainer.MaxEvalEvery
+	cfg.EvalEvery = experiment.MaxEvalEvery
 	arm := trainer.ArmConfig{LR: o.lr, Exec: trainer.ExecTwoPass}
 	switch o.strategy {
 	case "plain":

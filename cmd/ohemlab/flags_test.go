@@ -17,8 +17,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "serve, train"}},
 		{[]string{"version", "extra"}, []string{"version takes no arguments"}},
 		{[]string{"help", "nope"}, []string{`unknown command "nope"`}},
-		{[]string{"train", "--k", "abc"}, []string{"--k", `"abc"`}},
-		{[]string{"train", "--lr", "fast"}, []string{"--lr", `"fast"`}},
+		{[]string{"train", "--k", "abc"}, []string{"--k: ", "K (batch) must be a whole number", "got abc"}},
+		{[]string{"train", "--lr", "fast"}, []string{"--lr: ", "got fast"}},
 		{[]string{"train", "--no-such-flag"}, []string{"--no-such-flag", "not defined"}},
 		{[]string{"train", "--steps"}, []string{"--steps", "needs an argument"}},
 		{[]string{"train", "--steps", "0"}, []string{"--steps", "[1, 10000000]"}},
@@ -26,17 +26,16 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"train", "--target-acc", "1.5"}, []string{"--target-acc", "(0, 1]"}},
 		{[]string{"train", "--target-acc", "NaN"}, []string{"--target-acc", "(0, 1]"}},
 		{[]string{"train", "--progress", "loud"}, []string{"--progress", "auto, bar, plain or none"}},
-		{[]string{"train", "--ratio", "1.5"}, []string{"--ratio", "(0, 1]"}},
-		{[]string{"train", "--ratio", "0"}, []string{"--ratio", "(0, 1]"}},
-		{[]string{"train", "--k", "4", "--ratio", "0.1"}, []string{"--ratio", "at least 1"}},
+		{[]string{"train", "--ratio", "1.5"}, []string{"--ratio: ", "greater than 0 and at most 1"}},
+		{[]string{"train", "--ratio", "0"}, []string{"--ratio: ", "greater than 0 and at most 1"}},
 		{[]string{"train", "--m", "3", "--ratio", "0.5"}, []string{"--m and --ratio"}},
 		{[]string{"train", "--compare", "topk"}, []string{"--compare", "exactly two"}},
 		{[]string{"train", "--compare", "topk,bogus"}, []string{"--compare", `"bogus"`, "topk"}},
 		{[]string{"train", "--compare", "topk,random", "--strategy", "all"}, []string{"--compare and --strategy"}},
-		{[]string{"train", "--hidden", "16,x"}, []string{"--hidden", "[1, 4096]"}},
-		{[]string{"train", "--hidden", "0"}, []string{"--hidden", "[1, 4096]"}},
-		{[]string{"train", "--hidden", "1,1,1,1,1,1,1,1,1"}, []string{"--hidden", "at most 8"}},
-		{[]string{"train", "--k", "0"}, []string{"--k: ", "greater than 0"}},
+		{[]string{"train", "--hidden", "16,x"}, []string{"--hidden: ", "between 1 and 4096"}},
+		{[]string{"train", "--hidden", "0"}, []string{"--hidden: ", "between 1 and 4096"}},
+		{[]string{"train", "--hidden", "1,1,1,1,1,1,1,1,1"}, []string{"--hidden: ", "1 to 8"}},
+		{[]string{"train", "--k", "0"}, []string{"--k: ", "between 1 and"}},
 		{[]string{"train", "--lr", "0"}, []string{"--lr: ", "greater than 0"}},
 		{[]string{"train", "--k", "-3"}, []string{"--k: ", "-3"}},
 		{[]string{"train", "--k", "100000"}, []string{"--k: ", "65536"}},
@@ -45,12 +44,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"train", "--lr", "-1"}, []string{"--lr: ", "-1"}},
 		{[]string{"train", "--lr", "NaN"}, []string{"--lr: ", "NaN"}},
 		{[]string{"train", "--lr", "1e9"}, []string{"--lr: ", "100"}},
-		{[]string{"train", "--strategy", "bogus"}, []string{"--strategy: ", `"bogus"`}},
-		{[]string{"train", "--exec", "foo"}, []string{"--exec: ", "twopass or mask"}},
+		{[]string{"train", "--strategy", "bogus"}, []string{"--strategy: ", "got bogus"}},
+		{[]string{"train", "--exec", "foo"}, []string{"--exec: ", "one of twopass, mask"}},
 		{[]string{"train", "--label-noise", "2"}, []string{"--label-noise: "}},
-		{[]string{"train", "--dataset", "bogus"}, []string{"--dataset: ", `"bogus"`}},
-		{[]string{"train", "--optimizer", "rmsprop"}, []string{"--optimizer: ", "sgd or adam"}},
-		{[]string{"train", "--activation", "gelu"}, []string{"--activation: ", "relu or tanh"}},
+		{[]string{"train", "--dataset", "bogus"}, []string{"--dataset: ", "got bogus"}},
+		{[]string{"train", "--optimizer", "rmsprop"}, []string{"--optimizer: ", "one of sgd, adam"}},
+		{[]string{"train", "--activation", "gelu"}, []string{"--activation: ", "one of relu, tanh"}},
 		{[]string{"train", "--momentum", "1"}, []string{"--momentum: "}},
 		{[]string{"train", "--dataset", "xor", "--size", "3"}, []string{"--size: "}},
 		{[]string{"train", "--dataset", "xor", "--noise", "-1"}, []string{"--noise: "}},
@@ -58,7 +57,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"train", "--focal-gamma", "-1"}, []string{"--focal-gamma: "}},
 		{[]string{"train", "--strategy", "threshold", "--thresh", "2"}, []string{"--thresh: "}},
 		{[]string{"serve", "--lr", "-2"}, []string{"--lr: "}},
-		{[]string{"train", "--eval-every", "0"}, []string{"--eval-every", "at least 1"}},
+		{[]string{"train", "--eval-every", "0"}, []string{"--eval-every: ", "between 1 and"}},
 		{[]string{"train", "stray"}, []string{`unexpected argument "stray"`}},
 		{[]string{"serve", "--addr", "nonsense"}, []string{"--addr", "host:port"}},
 		{[]string{"serve", "--addr", "127.0.0.1:99999"}, []string{"--addr", "[0, 65535]"}},
@@ -136,50 +135,17 @@ func TestFlagErrorMessage(t *testing.T) {
 	}
 }
 
-// TestFlagForField checks that the trainer's field names map to flags.
-func TestFlagForField(t *testing.T) {
-	tests := []struct{ msg, want string }{
-		{"k: must be in [1, 60000], got 0", "--k"},
-		{"arms[0].select.m: must be in [1, K=128], got 500", "--m"},
-		{"arms[1].lr: must be finite and in (0, 10], got -1", "--lr"},
-		{"arms[0].select.strategy: unknown strategy \"x\"", "--strategy"},
-		{"arms[0].exec must be twopass or mask", "--exec"},
-		{"data.label_noise: must be in [0, 1), got 2", "--label-noise"},
-		{"data.name: unknown dataset \"foo\"", "--dataset"},
-		{"model.hidden[1]: must be in [1, 4096]", "--hidden"},
-		{"model.optimizer: want sgd or adam", "--optimizer"},
-		{"arms: want one or two arms, got 3", "--compare"},
-		{"eval_every: must be at least 1", "--eval-every"},
-		{"arms[0].select.thresh.extra: x", "--thresh"},
-		{"no field here", ""},
+// TestFieldFlagName checks that every field error names the flag to fix.
+func TestFieldFlagName(t *testing.T) {
+	tests := []struct{ key, want string }{
+		{"k", "--k"}, {"m", "--m"}, {"lr", "--lr"}, {"strategy", "--strategy"}, {"exec", "--exec"},
+		{"label_noise", "--label-noise"}, {"dataset", "--dataset"}, {"hidden", "--hidden"},
+		{"optimizer", "--optimizer"}, {"arms", "--compare"}, {"eval_every", "--eval-every"},
+		{"thresh", "--thresh"}, {"name", "--compare"}, {"history", "--compare"},
 	}
 	for _, tc := range tests {
-		if got := flagForField(tc.msg); got != tc.want {
-			t.Errorf("flagForField(%q) = %q, want %q", tc.msg, got, tc.want)
-		}
-	}
-}
-
-// TestParseWidths checks --hidden parsing.
-func TestParseWidths(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []int
-		ok   bool
-	}{
-		{"256", []int{256}, true},
-		{"16,16", []int{16, 16}, true},
-		{" 8 , 4 ", []int{8, 4}, true},
-		{"", nil, false},
-		{"16,", nil, false},
-		{"-1", nil, false},
-		{"65537", nil, false},
-		{"1.5", nil, false},
-	}
-	for _, tc := range tests {
-		got, err := parseWidths(tc.in)
-		if (err == nil) != tc.ok || (tc.ok && !equalInts(got, tc.want)) {
-			t.Errorf("parseWidths(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		if got := fieldFlagName(tc.key); got != tc.want {
+			t.Errorf("fieldFlagName(%q) = %q, want %q", tc.key, got, tc.want)
 		}
 	}
 }

@@ -76,27 +76,6 @@ func FuzzOriginList(f *testing.F) {
 	})
 }
 
-// FuzzParseWidths checks --hidden parsing.
-func FuzzParseWidths(f *testing.F) {
-	for _, s := range []string{"256", "16,16", "", "1,-1", "x", "99999999999999999999"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		w, err := parseWidths(s)
-		if err != nil {
-			return
-		}
-		if len(w) == 0 {
-			t.Fatalf("parseWidths(%q) = empty, nil", s)
-		}
-		for _, n := range w {
-			if n < 1 || n > 1<<16 {
-				t.Fatalf("parseWidths(%q) accepted width %d", s, n)
-			}
-		}
-	})
-}
-
 // FuzzHostList checks that --allow-host accepts only bare host names (with
 // an optional port) and that normalising is idempotent.
 func FuzzHostList(f *testing.F) {

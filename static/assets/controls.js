@@ -74,7 +74,10 @@ export function onError(m) {
     S.requests.delete(m.id);
     revert(req.el);
     const now = req.el && req.el.tagName !== "BUTTON" ? " (still " + req.el.value + ")" : "";
-    showError(req.field, req.arm, m.error + now);
+    // The server names the field it refused when it can (m.field, m.arm).
+    showError(m.field || req.field, m.field ? m.arm : req.arm, m.error + now);
+  } else if (m.field) {
+    showError(m.field, m.arm, m.error);
   } else {
     showError("reset", null, m.error);
   }
@@ -89,14 +92,14 @@ export function onAck(m) {
 
 // ---- values ----
 
-const INT_FIELDS = new Set(["k", "m", "min_kept", "min_neg", "seed", "refresh", "pool", "hard"]);
-
+// readValue reads a control; an input's kind (data-kind, from the server's
+// field table) says whether it is a whole number.
 function readValue(input) {
   if (input.tagName === "SELECT") return input.value;
   if (input.value.trim() === "") return null;
   const v = Number(input.value);
   if (!isFinite(v)) return input.value;
-  return INT_FIELDS.has(input.dataset.field) ? Math.round(v) : v;
+  return input.dataset.kind === "int" ? Math.round(v) : v;
 }
 
 // valueInForce reads the value a control shows out of a config.

@@ -1,44 +1,24 @@
-// OHEM Lab client: the experiment fields as people read them. This is the
-// one place the page learns a field's display name, unit and input kind;
-// when the server publishes its field table (GET /api/schema) it replaces
-// these built-in entries, so marker labels and inputs follow the server.
+// OHEM Lab client: the experiment fields as people read them, from the
+// server's field table (GET /api/schema): display name, unit and value
+// kind, so that marker labels follow the server. Inputs carry their kind
+// in data-kind.
 
 import { fmt } from "./util.js";
 
-// builtin maps a config field key (as in a config frame's "changed", with
-// "arms[i]." removed) to its display name and how its values read.
-const builtin = {
-  dataset: { name: "dataset", kind: "enum" },
-  label_noise: { name: "label noise", kind: "float" },
-  seed: { name: "seed", kind: "int" },
-  k: { name: "K", kind: "int" },
-  m: { name: "M", kind: "int" },
-  strategy: { name: "strategy", kind: "enum" },
-  name: { name: "arm name", kind: "text" },
-  lr: { name: "lr", kind: "float" },
-  exec: { name: "exec", kind: "enum" },
-  focal_gamma: { name: "focal γ", kind: "float" },
-  focal_alpha: { name: "focal α", kind: "float" },
-  thresh: { name: "threshold p", kind: "float" },
-  min_kept: { name: "min kept", kind: "int" },
-  neg_pos: { name: "neg:pos", kind: "float" },
-  min_neg: { name: "min negatives", kind: "int" },
-  beta: { name: "β", kind: "float" },
-  refresh: { name: "refresh", kind: "int", unit: "steps" },
-  pool: { name: "pool", kind: "int" },
-  hard: { name: "hard", kind: "int" },
-  speed_cap: { name: "speed cap", kind: "float", unit: "steps/s", zero: "off" },
-  eval_every: { name: "eval every", kind: "int", unit: "steps" },
-};
+// table maps a config field key (as in a config frame's "changed", with
+// "arms[i]." removed) to its display name, value kind, unit and what 0
+// means. It is the server's field table (GET /api/schema), loaded once at
+// start: nothing about the fields is written here.
+let table = {};
 
-let table = builtin;
+// SCHEMA_URL is where the server publishes its field table.
+const SCHEMA_URL = "/api/schema";
 
-// SCHEMA_URL is where the server publishes its field table; null until the
-// server has one (asking a server without it would log a 404 per load).
-const SCHEMA_URL = null;
+// KINDS maps the schema's kinds to how this page formats values.
+const KINDS = { int: "int", number: "float", choice: "enum", text: "text", widths: "text" };
 
 // loadSchema asks the server for its field table and uses it when there is
-// one (a server without it answers 404: the built-in table stays).
+// one (without it, fields are named by their keys).
 export async function loadSchema() {
   if (!SCHEMA_URL) return;
   try {
@@ -47,19 +27,20 @@ export async function loadSchema() {
     const body = await res.json();
     const list = Array.isArray(body) ? body : body && Array.isArray(body.fields) ? body.fields : null;
     if (!list) return;
-    const next = Object.assign({}, builtin);
+    const next = {};
     for (const f of list) {
       if (!f || !f.key) continue;
-      const key = String(f.key).replace(/^arms\[\d+\]\./, "").replace(/^(select|data)\./, "");
-      next[key] = Object.assign({}, next[key] || {}, {
-        name: f.display || f.label || f.name || (next[key] && next[key].name) || key,
-        kind: f.kind || (next[key] && next[key].kind),
-        unit: f.unit || (next[key] && next[key].unit),
-      });
+      next[f.key] = {
+        // Markers read like "M 32→4", "strategy topk→threshold".
+        name: f.symbol || String(f.label || f.key).toLowerCase(),
+        kind: KINDS[f.kind] || "text",
+        unit: f.unit || undefined,
+        zero: f.zero || undefined,
+      };
     }
     table = next;
   } catch (e) {
-    // no schema: keep the built-in names
+    // no schema: fields are named by their keys
   }
 }
 

@@ -142,14 +142,22 @@ func (c Config) Validate() error {
 	if bad(c.LabelNoise) || c.LabelNoise < 0 || c.LabelNoise > MaxLabelNoise {
 		return fmt.Errorf("data.label_noise: %v is out of range [0, %v]", c.LabelNoise, MaxLabelNoise)
 	}
-	if k == kind2D {
+	if pos, neg, ok := c.ClassCounts(); ok && (pos < 2 || neg < 2) {
 		d := c.WithDefaults()
-		pos := classCount(d.Size, d.PosFrac)
-		if pos < 2 || d.Size-pos < 2 {
-			return fmt.Errorf("data.pos_frac: %v of size %d leaves %d positives and %d negatives: need at least 2 of each", d.PosFrac, d.Size, pos, d.Size-pos)
-		}
+		return fmt.Errorf("data.pos_frac: %v of size %d leaves %d positives and %d negatives: need at least 2 of each", d.PosFrac, d.Size, pos, neg)
 	}
 	return nil
+}
+
+// ClassCounts returns the number of positives and negatives of a 2-D set
+// after defaults, and ok false for the other datasets.
+func (c Config) ClassCounts() (pos, neg int, ok bool) {
+	if kindOf(c.Name) != kind2D {
+		return 0, 0, false
+	}
+	d := c.WithDefaults()
+	pos = classCount(d.Size, d.PosFrac)
+	return pos, d.Size - pos, true
 }
 
 // bad reports whether v is NaN or infinite.

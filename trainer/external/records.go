@@ -23,7 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohemlab/ohemlab/ohem"
-	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // Limits of an ingest request.
@@ -33,7 +33,7 @@ const (
 	// MaxRecords is the most batch plus eval records in one request.
 	MaxRecords = 1024
 	// MaxK is the largest batch (per rank) a record may carry.
-	MaxK = trainer.MaxK
+	MaxK = experiment.MaxK
 	// MaxWorld is the most ranks one run may have.
 	MaxWorld = 64
 	// MaxClasses is the most classes a run may declare.
@@ -329,13 +329,13 @@ func (h *Hello) check() error {
 			return bad("hello: unknown strategy %q in strategies: want some of %s", clip(s), strings.Join(ohem.Strategies, ", "))
 		}
 	}
-	if len(h.Arms) < 1 || len(h.Arms) > trainer.MaxArms {
+	if len(h.Arms) < 1 || len(h.Arms) > experiment.MaxArms {
 		return bad("hello: %d arms: want 1 or 2", len(h.Arms))
 	}
 	for i := range h.Arms {
 		a := &h.Arms[i]
-		if len(a.Name) > trainer.MaxNameLen {
-			return bad("hello: arms[%d].name is %d bytes: the limit is %d", i, len(a.Name), trainer.MaxNameLen)
+		if len(a.Name) > experiment.MaxNameLen {
+			return bad("hello: arms[%d].name is %d bytes: the limit is %d", i, len(a.Name), experiment.MaxNameLen)
 		}
 		if !slices.Contains(h.Strategies, a.Strategy) {
 			return bad("hello: arms[%d].strategy %q is not among the client's strategies (%s)", i, clip(a.Strategy), strings.Join(h.Strategies, ", "))
@@ -346,8 +346,8 @@ func (h *Hello) check() error {
 		if a.M < 1 || a.M > h.K {
 			return bad("hello: arms[%d].m = %d out of range: want 1 to k = %d", i, a.M, h.K)
 		}
-		if !finite(a.LR) || a.LR < 0 || a.LR > trainer.MaxLR {
-			return bad("hello: arms[%d].lr = %v out of range: want 0 (unknown) to %v", i, a.LR, trainer.MaxLR)
+		if !finite(a.LR) || a.LR < 0 || a.LR > experiment.MaxLR {
+			return bad("hello: arms[%d].lr = %v out of range: want 0 (unknown) to %v", i, a.LR, experiment.MaxLR)
 		}
 		if !finite(a.Thresh) || a.Thresh < 0 || a.Thresh > 1 {
 			return bad("hello: arms[%d].thresh = %v out of range: want 0 to 1", i, a.Thresh)
@@ -356,8 +356,8 @@ func (h *Hello) check() error {
 			return bad("hello: arms[%d].min_kept = %d out of range: want 0 to k = %d", i, a.MinKept, h.K)
 		}
 	}
-	if h.EvalEvery < 0 || h.EvalEvery > trainer.MaxEvalEvery {
-		return bad("hello: eval_every = %d out of range: want 0 (unknown) to %d", h.EvalEvery, trainer.MaxEvalEvery)
+	if h.EvalEvery < 0 || h.EvalEvery > experiment.MaxEvalEvery {
+		return bad("hello: eval_every = %d out of range: want 0 (unknown) to %d", h.EvalEvery, experiment.MaxEvalEvery)
 	}
 	return nil
 }
@@ -376,7 +376,7 @@ func checkShape(s []int) error {
 // check validates one batch record on its own; arm, class and id ranges
 // are checked against the run later.
 func (b *Batch) check() error {
-	if b.Arm < 0 || b.Arm >= trainer.MaxArms {
+	if b.Arm < 0 || b.Arm >= experiment.MaxArms {
 		return fmt.Errorf("arm = %d out of range: want 0 or 1", b.Arm)
 	}
 	if b.Step < 1 || b.Step > MaxStep {
@@ -462,7 +462,7 @@ func (b *Batch) check() error {
 }
 
 func (e *Eval) check() error {
-	if e.Arm < 0 || e.Arm >= trainer.MaxArms {
+	if e.Arm < 0 || e.Arm >= experiment.MaxArms {
 		return fmt.Errorf("arm = %d out of range: want 0 or 1", e.Arm)
 	}
 	if e.Step < 0 || e.Step > MaxStep {

@@ -14,6 +14,7 @@ import (
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/data"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // StateWaiting is the run state before any trainer has connected.
@@ -779,20 +780,20 @@ func (s *Source) Apply(ch trainer.Change) (*trainer.ConfigEvent, error) {
 	}
 	a.Select = p
 	if ch.LR != nil {
-		if !finite(*ch.LR) || *ch.LR <= 0 || *ch.LR > trainer.MaxLR {
-			return nil, fmt.Errorf("lr = %v out of range: want a finite 0 < lr <= %v", *ch.LR, trainer.MaxLR)
+		if !finite(*ch.LR) || *ch.LR <= 0 || *ch.LR > experiment.MaxLR {
+			return nil, fmt.Errorf("lr = %v out of range: want a finite 0 < lr <= %v", *ch.LR, experiment.MaxLR)
 		}
 		a.LR = *ch.LR
 	}
 	if ch.SpeedCap != nil {
-		if v := *ch.SpeedCap; !finite(v) || v < 0 || v > trainer.MaxSpeedCap {
-			return nil, fmt.Errorf("speed_cap = %v out of range: want 0 <= speed_cap <= %v steps/s (0 = no cap)", v, trainer.MaxSpeedCap)
+		if v := *ch.SpeedCap; !finite(v) || v < 0 || v > experiment.MaxSpeedCap {
+			return nil, fmt.Errorf("speed_cap = %v out of range: want 0 <= speed_cap <= %v steps/s (0 = no cap)", v, experiment.MaxSpeedCap)
 		}
 		next.SpeedCap = *ch.SpeedCap
 	}
 	if ch.EvalEvery != nil {
-		if *ch.EvalEvery < 1 || *ch.EvalEvery > trainer.MaxEvalEvery {
-			return nil, fmt.Errorf("eval_every = %d out of range: want 1 <= eval_every <= %d", *ch.EvalEvery, trainer.MaxEvalEvery)
+		if *ch.EvalEvery < 1 || *ch.EvalEvery > experiment.MaxEvalEvery {
+			return nil, fmt.Errorf("eval_every = %d out of range: want 1 <= eval_every <= %d", *ch.EvalEvery, experiment.MaxEvalEvery)
 		}
 		next.EvalEvery = *ch.EvalEvery
 	}

@@ -1,4 +1,4 @@
-package trainer
+package experiment
 
 import (
 	"math/rand/v2"
@@ -15,13 +15,13 @@ func intp(v int) *int { return &v }
 
 // linkConfigs are configs the round trip must preserve.
 func linkConfigs() map[string]Config {
-	abTopkRandom := DefaultConfig(data.MNIST)
+	abTopkRandom := Default(data.MNIST)
 	abTopkRandom.Arms = append(abTopkRandom.Arms, ArmConfig{Select: ohem.Params{Strategy: ohem.Random, M: 32}, LR: 0.1})
 
-	sameBoth := DefaultConfig(data.MNIST)
+	sameBoth := Default(data.MNIST)
 	sameBoth.Arms = append(sameBoth.Arms, sameBoth.Arms[0])
 
-	everything := DefaultConfig(data.MNISTDetect)
+	everything := Default(data.MNISTDetect)
 	everything.Data.PosFrac = 0.1
 	everything.Data.PosDigit = intp(7)
 	everything.Data.LabelNoise = 0.2
@@ -36,7 +36,7 @@ func linkConfigs() map[string]Config {
 		{Select: ohem.Params{Strategy: ohem.Selective, M: 1, Beta: 1.5, History: 4096}, LR: 1e-4},
 	}
 
-	spiral := DefaultConfig(data.Spiral)
+	spiral := Default(data.Spiral)
 	spiral.Data.Size = 3000
 	spiral.Data.Noise = 0.3
 	spiral.Data.TestFrac = 0.5
@@ -45,14 +45,14 @@ func linkConfigs() map[string]Config {
 
 	zeroOptional := Config{Data: data.Config{Name: data.Circle}}
 
-	renamedDefault := DefaultConfig(data.XOR)
+	renamedDefault := Default(data.XOR)
 	renamedDefault.Arms[0].Name = "mine"
 	renamedDefault.Arms = append(renamedDefault.Arms, ArmConfig{Name: "mine", Select: ohem.Params{Strategy: ohem.All, M: 32}, LR: 0.05})
 
 	return map[string]Config{
-		"mnist default":          DefaultConfig(data.MNIST),
-		"mnist-detect default":   DefaultConfig(data.MNISTDetect),
-		"moons default":          DefaultConfig(data.Moons),
+		"mnist default":          Default(data.MNIST),
+		"mnist-detect default":   Default(data.MNISTDetect),
+		"moons default":          Default(data.Moons),
 		"a/b topk vs random":     abTopkRandom,
 		"a/b same strategy":      sameBoth,
 		"every field":            everything,
@@ -90,29 +90,29 @@ func TestQueryRoundTrip(t *testing.T) {
 }
 
 func TestQueryShort(t *testing.T) {
-	ab := DefaultConfig(data.MNIST)
+	ab := Default(data.MNIST)
 	ab.Data.LabelNoise = 0.1
 	ab.Arms = append(ab.Arms, ab.Arms[0])
 	ab.Arms[1].Select.Strategy = ohem.Random
 	ab.Arms[1].Name = ""
 
-	lr := DefaultConfig(data.MNIST)
+	lr := Default(data.MNIST)
 	lr.Arms[0].LR = 0.05
 	lr.Arms[0].Select.Strategy = ohem.All
 	lr.Arms[0].Name = ""
 
-	dir := DefaultConfig(data.MNIST)
+	dir := Default(data.MNIST)
 	dir.Data.Dir = "/somewhere/mnist"
 
-	csv := DefaultConfig("csv:/home/someone/secret/data.csv")
+	csv := Default("csv:/home/someone/secret/data.csv")
 
 	for _, tc := range []struct {
 		name string
 		cfg  Config
 		want string
 	}{
-		{"default", DefaultConfig(data.MNIST), "ds=mnist"},
-		{"default 2-D", DefaultConfig(data.Gauss), "ds=gauss"},
+		{"default", Default(data.MNIST), "ds=mnist"},
+		{"default 2-D", Default(data.Gauss), "ds=gauss"},
 		{"a/b with noise", ab, "ds=mnist&noise=0.1&b.s=random"},
 		{"strategy renames the arm", lr, "ds=mnist&s=all&lr=0.05"},
 		{"data dir is not shared", dir, "ds=mnist"},
@@ -135,7 +135,7 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("parsed %+v", got)
 	}
 	empty, err := ParseQuery(url.Values{})
-	if err != nil || !reflect.DeepEqual(empty, DefaultConfig(data.MNIST).WithDefaults()) {
+	if err != nil || !reflect.DeepEqual(empty, Default(data.MNIST).WithDefaults()) {
 		t.Errorf("empty query: %+v, %v; want the mnist default", empty, err)
 	}
 	h, err := ParseQuery(url.Values{"ds": {"circle"}, "h": {"8,4,2"}, "lr": {"1e-3"}, "b.m": {"4"}})
@@ -152,33 +152,33 @@ func TestParseQueryErrors(t *testing.T) {
 		{"foo=1", `unknown key "foo"`},
 		{"b.ds=mnist", `unknown key "b.ds"`},
 		{"c.s=topk", `unknown key "c.s"`},
-		{"k=1&k=2", "key k given 2 times"},
-		{"k=", "key k has no value"},
-		{"k=abc", `key k: "abc" is not an integer`},
-		{"k=1.5", `key k: "1.5" is not an integer`},
-		{"k=0", "key k: 0 is out of range"},
+		{"k=1&k=2", "key k: given 2 times"},
+		{"k=", "key k: no value"},
+		{"k=abc", "key k: K (batch) must be a whole number"},
+		{"k=1.5", "key k: K (batch) must be a whole number"},
+		{"k=0", "key k: K (batch) must be"},
 		{"k=99999999999999999999", "key k"},
 		{"k=8&m=16", "key m:"},
 		{"k=8&m=4&b.m=16", "key b.m:"},
-		{"lr=NaN", `key lr: "NaN" is not a finite number`},
+		{"lr=NaN", "key lr: Learning rate must be greater than 0"},
 		{"lr=inf", "key lr"},
 		{"lr=1e999", "key lr"},
-		{"lr=0", "key lr: 0 is out of range"},
+		{"lr=0", "key lr: Learning rate must be"},
 		{"lr=-0.1", "key lr"},
 		{"b.lr=1000", "key b.lr"},
 		{"noise=0.95", "key noise"},
 		{"noise=-0.1", "key noise"},
 		{"mom=1", "key mom"},
-		{"s=best", `key s: unknown value "best"`},
-		{"b.s=", "key b.s has no value"},
+		{"s=best", "key s: Strategy must be one of"},
+		{"b.s=", "key b.s: no value"},
 		{"exec=gpu", "key exec"},
 		{"act=sigmoid", "key act"},
 		{"opt=lbfgs", "key opt"},
-		{"h=", "key h has no value"},
-		{"h=16,,8", "key h: layer 2"},
-		{"h=1,2,3,4,5,6,7,8,9", "key h: 9 layers"},
+		{"h=", "key h: no value"},
+		{"h=16,,8", "key h: Hidden layers must be"},
+		{"h=1,2,3,4,5,6,7,8,9", "key h: Hidden layers must be 1 to 8"},
 		{"h=100000", "key h"},
-		{"ds=imagenet", `key ds: unknown dataset "imagenet"`},
+		{"ds=imagenet", "key ds: Dataset must be one of"},
 		{"ds=csv:/etc/passwd", "key ds: a link cannot carry a CSV file"},
 		{"ds=csv", "key ds: a link cannot carry a CSV file"},
 		{"ds=circle&n=5", "key n"},
@@ -201,7 +201,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{"name=a%0Ab", "key name"},
 		{"name=%20padded", "key name"},
 		{"name=" + strings.Repeat("x", 65), "key name"},
-		{"name=%FF", "key name: not valid UTF-8"},
+		{"name=%FF", "key name: Arm name must be printable text"},
 		{"m=" + strings.Repeat("9", 300), "too long"},
 	} {
 		q, err := url.ParseQuery(tc.query)
@@ -255,7 +255,7 @@ func FuzzParseQuery(f *testing.F) {
 }
 
 // TestLinkCoversConfig fails when a config struct gains a field that
-// shareable links do not know about: give it a key in linkKeys (and a case
+// shareable links do not know about: give its row in fields.go a link key (and a case
 // in linkConfigs) or list it here as not shared.
 func TestLinkCoversConfig(t *testing.T) {
 	covered := map[reflect.Type][]string{
@@ -272,11 +272,11 @@ func TestLinkCoversConfig(t *testing.T) {
 		}
 		for i := 0; i < typ.NumField(); i++ {
 			if f := typ.Field(i); f.IsExported() && !known[f.Name] {
-				t.Errorf("%s.%s is not part of shareable links: add a key in configurl.go", typ, f.Name)
+				t.Errorf("%s.%s is not part of shareable links: add a row with a link key in fields.go", typ, f.Name)
 			}
 		}
 	}
-	if got, want := len(linkKeys), 15+17; got != want {
+	if got, want := len(linkFields()), 15+17; got != want {
 		t.Errorf("%d link keys, want %d: update this test with the struct lists above", got, want)
 	}
 }
@@ -286,7 +286,7 @@ func TestLinkCoversConfig(t *testing.T) {
 func randomLinkConfig(rng *rand.Rand) Config {
 	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
 	maybe := func() bool { return rng.IntN(3) == 0 }
-	c := DefaultConfig(pick(data.Names...))
+	c := Default(pick(data.Names...))
 	if maybe() {
 		c.Data.Size = 50 + rng.IntN(5000)
 	}
@@ -324,7 +324,7 @@ func randomLinkConfig(rng *rand.Rand) Config {
 		c.K = 64 + rng.IntN(200)
 	}
 	if maybe() {
-		c.Seed = rng.Int64() - rng.Int64()
+		c.Seed = rng.Int64N(2*MaxSeed+1) - MaxSeed
 	}
 	if maybe() {
 		c.EvalEvery = 1 + rng.IntN(1000)

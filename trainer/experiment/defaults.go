@@ -1,4 +1,4 @@
-package trainer
+package experiment
 
 import (
 	"github.com/ohemlab/ohemlab/ohem"
@@ -39,13 +39,13 @@ const (
 // get the wider default network and batch.
 func isImageSet(name string) bool { return name == data.MNIST || name == data.MNISTDetect }
 
-// DefaultConfig returns the default experiment for a dataset name: for
+// Default returns the default experiment for a dataset name: for
 // mnist and mnist-detect topk with K=128, M=32, SGD lr 0.1, seed 1 and one
 // hidden layer of 256; for the 2-D sets and CSV files topk with K=32, M=8,
-// SGD with momentum 0.9 and lr 0.05 on a [16,16] network, which learns
-// visibly within a few seconds. An unknown name gets the 2-D defaults (and
+// Adam with lr 0.01 on a [16,16] network ([32,32] for the spiral), which
+// learns visibly within a few seconds. An unknown name gets the 2-D defaults (and
 // fails Validate).
-func DefaultConfig(dataset string) Config {
+func Default(dataset string) Config {
 	c := Config{Data: data.Config{Name: dataset}, Seed: 1, EvalEvery: DefaultEvalEvery}
 	if isImageSet(dataset) {
 		c.K = DefaultKImages
@@ -69,7 +69,7 @@ func DefaultConfig(dataset string) Config {
 // 0.1, twopass, the arm name (its strategy) and EvalEvery 100. Strategy
 // parameters keep their zero values, which ohem documents as its defaults.
 func (c Config) WithDefaults() Config {
-	c = c.clone()
+	c = c.Clone()
 	c.Data = c.Data.WithDefaults()
 	img := isImageSet(c.Data.Name)
 	if len(c.Model.Hidden) == 0 {
@@ -118,8 +118,8 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// clone returns a deep copy of c: no slice or pointer is shared.
-func (c Config) clone() Config {
+// Clone returns a deep copy of c: no slice or pointer is shared.
+func (c Config) Clone() Config {
 	c.Model.Hidden = append([]int(nil), c.Model.Hidden...)
 	if c.Data.PosDigit != nil {
 		d := *c.Data.PosDigit
