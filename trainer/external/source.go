@@ -401,10 +401,12 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 	st.Step = max(st.Step, b.Step)
 	st.ExamplesSeen += int64(k)
 	st.ExamplesBackprop += int64(len(b.Selected))
+	st.ExamplesForward = st.ExamplesSeen
 	st.WallSeconds = time.Since(s.started).Seconds()
 	ev.StepSeconds = b.StepSeconds
 	ev.ExamplesSeen = st.ExamplesSeen
 	ev.ExamplesBackprop = st.ExamplesBackprop
+	ev.ExamplesForward = st.ExamplesSeen // every example of a batch is forwarded; FLOPs are unknown
 	ev.WallSeconds = st.WallSeconds
 	a.lossSum += ev.BatchLoss
 	a.lossCount++
@@ -424,6 +426,7 @@ func (s *Source) addEval(e *Eval) {
 		Step:             e.Step,
 		Version:          s.version,
 		ExamplesBackprop: a.state.ExamplesBackprop,
+		ExamplesForward:  a.state.ExamplesSeen,
 		WallSeconds:      time.Since(s.started).Seconds(),
 		TestLoss:         e.TestLoss,
 		TestAccuracy:     e.TestAccuracy,
@@ -582,6 +585,9 @@ func (s *Source) armAt(arm int) (*armRun, error) {
 func (s *Source) DataMap(arm, max int) (trainer.DataMap, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.hello == nil && arm == 0 {
+		return trainer.DataMap{Points: []trainer.ExampleStats{}}, nil // nothing seen yet
+	}
 	a, err := s.armAt(arm)
 	if err != nil {
 		return trainer.DataMap{}, err
