@@ -142,21 +142,55 @@ export function markers() {
 // ---- the draw loop ----
 
 let drawers = {};
-const SLOW = new Set(["quant", "curves", "noise", "ab"]);
-// SLOW_MS: the uPlot charts redraw at most this often; they change little
-// per batch and cost the most. The batch views redraw on every frame.
-const SLOW_MS = 250;
 const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
 
-// setDrawers names the function that draws each region.
+// INTERVAL is the shortest time (ms) between two draws of a region on
+// screen: a person reads a histogram a few times a second and a chart about
+// twice; the thumbnails of a gallery cost a request each. OFFSCREEN is the
+// interval of a region scrolled out of sight (it is drawn at once when it
+// comes back).
+const INTERVAL = { hist: 150, examples: 500, quant: 500, curves: 500, noise: 500, ab: 500, datamap: 0 };
+const OFFSCREEN = 2000;
+const PANEL = { hist: "#hist", examples: "#examples", quant: "#quant", curves: "#curves", noise: "#noise", ab: "#ab", datamap: "#datamap" };
+const lastDraw = {};
+const onScreen = {};
+
+// S.draws counts the draws of each region (tests and the CPU benchmark read it).
+S.draws = {};
+
+// setDrawers names the function that draws each region and starts watching
+// which regions are on screen.
 export function setDrawers(d) {
   drawers = d;
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const k = e.target.dataset.region;
+      const was = onScreen[k];
+      onScreen[k] = e.isIntersecting;
+      if (e.isIntersecting && !was && S.dirty.has(k)) {
+        lastDraw[k] = 0;
+        schedule();
+      }
+    }
+  });
+  for (const k of ALL) {
+    const el = document.querySelector(PANEL[k]);
+    onScreen[k] = true;
+    if (el) {
+      el.dataset.region = k;
+      io.observe(el);
+    }
+  }
 }
 
 // markDirty asks for a region (or "all") to be drawn at the next frame.
 export function markDirty(what) {
-  if (what === "all") ALL.forEach((k) => S.dirty.add(k));
-  else S.dirty.add(what);
+  if (what === "all") {
+    ALL.forEach((k) => {
+      S.dirty.add(k);
+      lastDraw[k] = 0; // a change of everything (reset, resize, history) draws at once
+    });
+  } else S.dirty.add(what);
   schedule();
 }
 
@@ -167,36 +201,34 @@ function schedule() {
   requestAnimationFrame(draw);
 }
 
-let lastSlow = 0, slowTimer = null;
+let timer = null;
 function draw() {
   scheduled = false;
-  const d = S.dirty;
-  S.dirty = new Set();
   const now = performance.now();
-  if (now - lastSlow < SLOW_MS) {
-    for (const k of SLOW) {
-      if (d.has(k)) {
-        d.delete(k);
-        S.dirty.add(k);
-      }
-    }
-    if (S.dirty.size && !slowTimer) {
-      slowTimer = setTimeout(() => {
-        slowTimer = null;
-        schedule();
-      }, SLOW_MS - (now - lastSlow));
-    }
-  } else if ([...SLOW].some((k) => d.has(k))) {
-    lastSlow = now;
-  }
+  let wait = Infinity;
   for (const k of ALL) {
-    if (!d.has(k) || !drawers[k]) continue;
+    if (!S.dirty.has(k) || !drawers[k]) continue;
+    const gap = onScreen[k] === false ? OFFSCREEN : INTERVAL[k] || 0;
+    const due = (lastDraw[k] || 0) + gap;
+    if (now < due) {
+      wait = Math.min(wait, due - now);
+      continue;
+    }
+    S.dirty.delete(k);
+    lastDraw[k] = now;
+    S.draws[k] = (S.draws[k] || 0) + 1;
     try {
       drawers[k]();
     } catch (err) {
       // A drawing bug must not stop the live page; keep it visible.
       console.warn("draw " + k + ":", err);
     }
+  }
+  if (wait < Infinity && !timer) {
+    timer = setTimeout(() => {
+      timer = null;
+      schedule();
+    }, wait);
   }
 }
 

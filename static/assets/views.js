@@ -385,11 +385,20 @@ function initDataMap() {
       showDetail(p, null);
     }
   });
+  // The data map and the hardest-so-far list are fetched every few seconds
+  // while on screen, every 15-20 s while scrolled away.
+  const seen = (sel) => {
+    const r = ($(sel) || document.body).getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight;
+  };
+  let dmTick = 0, hardTick = 0;
   setInterval(() => {
-    if (!document.hidden && S.connected) refreshDataMap();
+    if (document.hidden || !S.connected) return;
+    if (seen("#datamap") || ++dmTick % 5 === 0) refreshDataMap();
   }, 3000);
   setInterval(() => {
-    if (!document.hidden && S.connected && !S.replay) refreshFragment("hardest");
+    if (document.hidden || !S.connected || S.replay) return;
+    if (seen("#hardest") || ++hardTick % 5 === 0) refreshFragment("hardest");
   }, 4000);
   setInterval(() => {
     if (!document.hidden && S.connected && !S.replay) refreshFragment("runs");
