@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 
@@ -12,6 +13,18 @@ import (
 // four significant digits, no trailing zeros.
 func num(f float64) string {
 	return strconv.FormatFloat(f, 'g', 4, 64)
+}
+
+// sig3 formats a number for reading: 3 significant digits with a leading
+// zero (0.720, 2.61, 15.0), whole numbers from 100 on.
+func sig3(f float64) string {
+	if math.Abs(f) >= 100 || f == 0 {
+		return strconv.FormatFloat(math.Round(f), 'f', -1, 64)
+	}
+	if math.Abs(f) < 0.001 {
+		return strconv.FormatFloat(f, 'e', 2, 64)
+	}
+	return strconv.FormatFloat(f, 'f', 2-int(math.Floor(math.Log10(math.Abs(f)))), 64)
 }
 
 // itoa formats an int.

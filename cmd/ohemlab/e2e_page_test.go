@@ -121,7 +121,6 @@ func TestE2EPage(t *testing.T) {
 		checkCharts(t, tb, "1920×1080", 1920, 1080, 120, 0.4, false)
 		setLarge(t, tb, true)
 		checkCharts(t, tb, "1280×720 large type", 1280, 720, 120, 0.4, false)
-		shotViewport(t, tb, "projector.png")
 		checkCharts(t, tb, "1920×1080 large type", 1920, 1080, 120, 0.4, false)
 		setLarge(t, tb, false)
 		checkCharts(t, tb, "390×844 phone", 390, 844, 100, 0, true)
@@ -135,6 +134,12 @@ func TestE2EPage(t *testing.T) {
 		tb.waitFor(t, "the strategy marker", `['quant', 'loss', 'acc', 'noise'].every(k => (OHEM.plots[k].u.root.dataset.markers || '').includes('strategy topk→threshold'))`, 10*time.Second)
 		tb.waitFor(t, "the arm heading follows the strategy", `document.querySelector('#controls fieldset[data-arm="0"] .arm-name').textContent === 'threshold'`, 5*time.Second)
 		checkCharts(t, tb, "1280×720 after a strategy switch", 1280, 720, 120, 0.4, false)
+		// The projector view: large type at 1280×720, the label-noise trap
+		// and the learning curves with their markers.
+		setLarge(t, tb, true)
+		checkCharts(t, tb, "1280×720 large type after a strategy switch", 1280, 720, 120, 0.4, false)
+		shotViewport(t, tb, "projector.png", "#noise")
+		setLarge(t, tb, false)
 		// Markers stack instead of overprinting: two changes at nearly the
 		// same step sit in different rows.
 		placed := eval[string](t, tb, `JSON.stringify(OHEM.placeMarkers([{x: 100, text: 'M 8→4'}, {x: 104, text: 'strategy topk→threshold'}], 600, s => 7 * s.length, 6).map(p => p.row))`)
@@ -276,17 +281,24 @@ func TestE2EPage(t *testing.T) {
 			return g.top < c.top && c.height < 80 && s.width > 200 && s.height > 20; })()`) {
 			t.Error("viewer on a phone: want the charts above folded controls and the status visible")
 		}
-		shotViewport(t, viewer, "phone.png")
+		shotViewport(t, viewer, "phone.png", "")
 		noConsoleErrors(t, viewer)
 	})
 	noConsoleErrors(t, tb)
 	t.Logf("%v: done", time.Since(start))
 }
 
-// shotViewport saves what the window shows (not the full page).
-func shotViewport(t *testing.T, tb *tab, name string) {
+// shotViewport saves what the window shows (not the full page), scrolled
+// to the top or to the element sel.
+func shotViewport(t *testing.T, tb *tab, name, sel string) {
 	t.Helper()
-	tb.do(t, "scroll to the top", 5*time.Second, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`), chromedp.Sleep(400*time.Millisecond))
+	scroll := `window.scrollTo(0, 0)`
+	if sel != "" {
+		scroll = fmt.Sprintf(`window.scrollTo(0, document.querySelector(%q).getBoundingClientRect().top + window.scrollY - 8)`, sel)
+	}
+	// The pause lets the regions that came into sight draw (they are drawn
+	// at most every 2 s while out of sight); it only affects the picture.
+	tb.do(t, "scroll", 5*time.Second, chromedp.Evaluate[chromedp.Void](scroll), chromedp.Sleep(700*time.Millisecond))
 	png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)

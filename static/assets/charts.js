@@ -447,6 +447,7 @@ function markerHook(u) {
     items.push({ x: x - u.bbox.left, text: m.labels.join(", ") });
   }
   ctx.setLineDash([]);
+  ctx.textAlign = "left"; // uPlot leaves its axes' alignment behind
   const lh = Math.round(14 * dpr * (large() ? 1.35 : 1));
   const placed = placeMarkers(items, u.bbox.width, (t) => ctx.measureText(t).width, 6 * dpr);
   for (const p of placed) {

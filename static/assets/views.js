@@ -419,13 +419,12 @@ export function drawAB() {
     const at = reach(ev.map((e) => e.acc), target);
     const hit = at >= 0 ? ev[at] : null;
     const last = ev[ev.length - 1];
-    const best = ev.reduce((m, e) => Math.max(m, e.acc), 0);
     reached.push(hit || null);
     const strat = armStrategy(i);
     rows.push([
       armName(i),
       strat,
-      hit ? fmt(hit.backprop) : "not yet" + (ev.length ? " (best " + (pct(best) === pct(target) ? pct(best, 2) : pct(best)) + ")" : ""),
+      hit ? fmt(hit.backprop) : "not yet" + (ev.length >= REACH_WINDOW ? " (mean of the last " + REACH_WINDOW + ": " + pct(lastMean(ev)) + ")" : ""),
       hit ? fmt(hit.fwd) : "–",
       hit ? flops(hit.flops) : "–",
       hit ? String(hit.step) : "–",
@@ -466,6 +465,13 @@ export function drawAB() {
     ratio.textContent = "Waiting for " + who + " to reach " + pct(target, 1) + " test accuracy…";
     ratio.dataset.ratio = "";
   }
+}
+
+// lastMean is the mean test accuracy of the last REACH_WINDOW evaluations,
+// the figure the crossing rule compares with the target.
+function lastMean(ev) {
+  const tail = ev.slice(-REACH_WINDOW);
+  return tail.reduce((s, e) => s + e.acc, 0) / tail.length;
 }
 
 function armStrategy(i) {
