@@ -897,7 +897,7 @@ func TestE2ESavedRuns(t *testing.T) {
 		r      savedRun
 		ds, st string
 	}{{moons, "moons", "finished"}, {circle, "circle", "finished"}, {gauss, "gauss", "running"}} {
-		if c.r.Dataset != c.ds || c.r.Status != c.st || !strings.HasPrefix(c.r.Name, c.ds+": topk") {
+		if c.r.Dataset != c.ds || c.r.Status != c.st || !strings.HasPrefix(c.r.Name, c.ds+" · topk") {
 			t.Errorf("run %d: dataset %q, status %q, name %q; want %s, %s, named after it", c.r.ID, c.r.Dataset, c.r.Status, c.r.Name, c.ds, c.st)
 		}
 	}

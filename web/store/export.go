@@ -7,16 +7,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // CSVHeader is the header row of ExportCSV.
 var CSVHeader = []string{"arm", "step", "version", "batch_loss", "sel_loss", "q_min", "q10", "q50", "q90", "q_max",
 	"kept_share", "sel_flipped_share", "examples_seen", "examples_backprop", "wall_seconds",
-	"examples_forwarded", "compute_flops", "scanned"}
+	"examples_forwarded", "compute_flops", "scanned", "kind", "test_loss", "test_accuracy", "eval_train_loss", "changed"}
 
-// ExportCSV writes run id's metric series as CSV: CSVHeader, then one row
-// per arm and step in step order. Non-finite values are written as NaN.
+// ExportCSV writes run id's series as CSV: CSVHeader, then in step order
+// one row per arm and step (kind "step"), the evaluations (kind "eval": the
+// test loss and accuracy and the training loss since the previous one) and
+// the config changes (kind "change", arm empty, the changed fields in
+// "changed", space separated; the whole configs are in the JSON export).
+// Non-finite values are written as NaN.
 // Rows are streamed from one database snapshot, so long runs need little
 // memory.
 func (s *Store) ExportCSV(w io.Writer, id int64) error {
@@ -36,8 +42,52 @@ func (s *Store) ExportCSV(w io.Writer, id int64) error {
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
+	evals, err := readEvals(tx, id)
+	if err != nil {
+		return err
+	}
+	changes, err := readChanges(tx, id)
+	if err != nil {
+		return err
+	}
+	blank := func(rec []string, n int) []string {
+		for i := 0; i < n; i++ {
+			rec = append(rec, "")
+		}
+		return rec
+	}
+	// flush writes the changes that took effect at or before step and the
+	// evaluations made before it.
+	flush := func(step int64) error {
+		for len(changes) > 0 && changes[0].Step <= step {
+			c := changes[0]
+			changes = changes[1:]
+			rec := []string{"", strconv.FormatInt(c.Step, 10), strconv.FormatInt(c.Version, 10)}
+			rec = blank(rec, 15)
+			rec = append(rec, "change", "", "", "", strings.Join(c.Changed, " "))
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		for len(evals) > 0 && evals[0].Step < step {
+			e := evals[0]
+			evals = evals[1:]
+			rec := []string{strconv.Itoa(e.Arm), strconv.FormatInt(e.Step, 10), strconv.FormatInt(e.Version, 10)}
+			rec = blank(rec, 10)
+			rec = append(rec, strconv.FormatInt(e.ExamplesBackprop, 10), ftoa(e.Wall),
+				strconv.FormatInt(e.ExamplesForward, 10), strconv.FormatInt(e.ComputeFLOPs, 10), "",
+				"eval", ftoa(e.TestLoss), ftoa(e.TestAccuracy), ftoa(e.TrainLoss), "")
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	rec := make([]string, 0, len(CSVHeader))
 	err = scanMetrics(tx, id, 1, 0, func(m *Metric) error {
+		if err := flush(m.Step); err != nil {
+			return err
+		}
 		rec = rec[:0]
 		rec = append(rec, strconv.Itoa(m.Arm), strconv.FormatInt(m.Step, 10), strconv.FormatInt(m.Version, 10),
 			ftoa(m.BatchLoss), ftoa(m.SelLoss))
@@ -46,10 +96,14 @@ func (s *Store) ExportCSV(w io.Writer, id int64) error {
 		}
 		rec = append(rec, ftoa(m.KeptShare), ftoa(m.SelFlippedShare),
 			strconv.FormatInt(m.ExamplesSeen, 10), strconv.FormatInt(m.ExamplesBackprop, 10), ftoa(m.Wall),
-			strconv.FormatInt(m.ExamplesForward, 10), strconv.FormatInt(m.ComputeFLOPs, 10), strconv.Itoa(m.Scanned))
+			strconv.FormatInt(m.ExamplesForward, 10), strconv.FormatInt(m.ComputeFLOPs, 10), strconv.Itoa(m.Scanned),
+			"step", "", "", "", "")
 		return cw.Write(rec)
 	})
 	if err != nil {
+		return err
+	}
+	if err := flush(math.MaxInt64); err != nil {
 		return err
 	}
 	cw.Flush()

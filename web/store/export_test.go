@@ -78,8 +78,13 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("exported CSV does not parse: %v", err)
 	}
-	if len(recs) != 1+7 || len(recs[0]) != len(CSVHeader) {
-		t.Errorf("CSV has %d records of %d fields; want 8 of %d", len(recs), len(recs[0]), len(CSVHeader))
+	// 7 steps, 2 evaluations (one per arm) and 1 config change
+	kinds := map[string]int{}
+	for _, r := range recs[1:] {
+		kinds[r[len(r)-5]]++
+	}
+	if len(recs) != 1+7+3 || len(recs[0]) != len(CSVHeader) || kinds["step"] != 7 || kinds["eval"] != 2 || kinds["change"] != 1 {
+		t.Errorf("CSV has %d records of %d fields, kinds %v; want 11 of %d: 7 steps, 2 evaluations, 1 change", len(recs), len(recs[0]), kinds, len(CSVHeader))
 	}
 
 	var jsonOut bytes.Buffer

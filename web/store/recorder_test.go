@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer"
 )
 
@@ -70,7 +71,7 @@ func TestRecorderRuns(t *testing.T) {
 	if r2.Config.Seed != 3 || len(r2.Metrics) != 8 || len(r2.Evals) != 4 {
 		t.Errorf("second run: seed %d, %d metrics, %d evals", r2.Config.Seed, len(r2.Metrics), len(r2.Evals))
 	}
-	if want := "circle: topk M=8 vs random M=8, K=32"; r2.Name != want {
+	if want := "circle · topk M=8 lr=0.1 vs random · noise 0.1 · seed 3"; r2.Name != want {
 		t.Errorf("default name %q, want %q", r2.Name, want)
 	}
 	if r2.Created.Before(r1.Created) {
@@ -264,5 +265,30 @@ func waitRuns(t *testing.T, s *Store, n int) []RunInfo {
 			t.Fatalf("store lists %d runs after 10 s, want %d", len(runs), n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestDefaultName names runs by what differs from the dataset's preset.
+func TestDefaultName(t *testing.T) {
+	mnist := trainer.DefaultConfig("mnist")
+	ab := mnist
+	ab.Arms = append(append([]trainer.ArmConfig(nil), mnist.Arms...), trainer.ArmConfig{Name: "random", Select: ohem.Params{Strategy: "random", M: 32}, LR: 0.1})
+	ab.Data.LabelNoise = 0.1
+	lr := mnist
+	lr.Arms = []trainer.ArmConfig{mnist.Arms[0]}
+	lr.Arms[0].LR = 0.05
+	lr.K = 64
+	lr.Seed = 7
+	for _, tt := range []struct {
+		cfg  trainer.Config
+		want string
+	}{
+		{mnist, "mnist · topk M=32 · seed 1"},
+		{ab, "mnist · topk M=32 vs random · noise 0.1 · seed 1"},
+		{lr, "mnist · topk M=32 lr=0.05 · K=64 · seed 7"},
+	} {
+		if got := DefaultName(tt.cfg); got != tt.want {
+			t.Errorf("DefaultName = %q, want %q", got, tt.want)
+		}
 	}
 }

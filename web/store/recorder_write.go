@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,23 +302,36 @@ func armName(a trainer.ArmConfig) string {
 	return a.Select.Strategy
 }
 
-// DefaultName is the name a new run gets from its config, such as
-// "mnist: topk M=32 vs random M=32, K=128". CSV datasets show only the
-// file's base name.
+// DefaultName is the name a new run gets from its config: the dataset, the
+// arms, and what differs from the dataset's preset, so that runs in a list
+// tell themselves apart, such as "mnist · topk M=32 vs random · noise 0.1 ·
+// seed 1" (an arm's M is named when it differs from the first arm's; K,
+// the first arm's learning rate when they differ from the preset, another
+// arm's when it differs from the first's;
+// the seed always). CSV datasets show only the file's base name.
 func DefaultName(c trainer.Config) string {
-	ds := datasetLabel(c.Data)
+	def := trainer.DefaultConfig(c.Data.Name)
+	parts := []string{datasetLabel(c.Data)}
 	arms := make([]string, len(c.Arms))
 	for i, a := range c.Arms {
 		arms[i] = armName(a)
-		if a.Select.M > 0 && a.Select.Strategy != "all" {
+		if a.Select.M > 0 && a.Select.Strategy != "all" && (i == 0 || a.Select.M != c.Arms[0].Select.M) {
 			arms[i] += fmt.Sprintf(" M=%d", a.Select.M)
 		}
+		lrNamed := i == 0 && len(def.Arms) > 0 && a.LR != def.Arms[0].LR || i > 0 && a.LR != c.Arms[0].LR
+		if lrNamed && a.LR > 0 {
+			arms[i] += " lr=" + strconv.FormatFloat(a.LR, 'g', 3, 64)
+		}
 	}
-	name := ds + ": " + strings.Join(arms, " vs ")
-	if c.K > 0 {
-		name += fmt.Sprintf(", K=%d", c.K)
+	parts = append(parts, strings.Join(arms, " vs "))
+	if c.K > 0 && c.K != def.K {
+		parts = append(parts, fmt.Sprintf("K=%d", c.K))
 	}
-	return truncName(sanitizeName(name))
+	if c.Data.LabelNoise > 0 {
+		parts = append(parts, "noise "+strconv.FormatFloat(c.Data.LabelNoise, 'g', 3, 64))
+	}
+	parts = append(parts, fmt.Sprintf("seed %d", c.Seed))
+	return truncName(sanitizeName(strings.Join(parts, " · ")))
 }
 
 func nonNil(s []string) []string {
