@@ -176,7 +176,14 @@ type RunsView struct {
 	Runs      []RunRow
 	// Err is shown instead of the list when listing failed.
 	Err string
+	// Short counts the finished runs left out for being too short to
+	// compare (under ShortRunSteps steps and never evaluated).
+	Short int
 }
+
+// ShortRunSteps is the length under which a finished run that was never
+// evaluated is left out of the runs list (a reset a few steps in).
+const ShortRunSteps = 20
 
 // RunRow is one saved run.
 type RunRow struct {

@@ -289,7 +289,12 @@ func (p *pages) runsView() templates.RunsView {
 		return v
 	}
 	for _, in := range list {
-		v.Runs = append(v.Runs, runRow(in))
+		row := runRow(in)
+		if !row.Live && row.Steps < templates.ShortRunSteps && row.Accuracy < 0 {
+			v.Short++
+			continue
+		}
+		v.Runs = append(v.Runs, row)
 	}
 	return v
 }

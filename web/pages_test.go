@@ -146,6 +146,8 @@ func TestRunsFragment(t *testing.T) {
 	finished := store.RunInfo{ID: 4, Name: "<b>old</b>", Created: created, Status: store.StatusFinished, Dataset: "mnist", Arms: []string{"topk", "random"}}
 	finished.Summary.Arms = []store.ArmSummary{{Steps: 469, TestAccuracy: &acc}}
 	live := store.RunInfo{ID: 9, Created: created, Status: store.StatusRunning, Dataset: "circle", Arms: []string{"all"}}
+	short := store.RunInfo{ID: 5, Created: created, Status: store.StatusFinished, Dataset: "circle", Arms: []string{"topk"}}
+	short.Summary.Arms = []store.ArmSummary{{Steps: 14}}
 	tests := []struct {
 		name   string
 		runs   *pageRuns
@@ -156,6 +158,9 @@ func TestRunsFragment(t *testing.T) {
 			[]string{`data-count="2"`, `data-run="9"`, `run 9`, `badge">live`, `&lt;b&gt;old&lt;/b&gt;`, "topk vs random", "94.1%", "469", `/api/runs/4/export.csv`, `data-run-action="delete" data-run="4"`},
 			[]string{`<b>old`, `data-run-action="delete" data-run="9"`}},
 		{"empty", &pageRuns{}, []string{"No saved runs yet"}, nil},
+		{"a short run left out", &pageRuns{list: []store.RunInfo{live, short, finished}},
+			[]string{`data-count="2"`, `data-run="9"`, `data-run="4"`, "1 shorter runs (under 20 steps, never evaluated) are not listed"},
+			[]string{`data-run="5"`}},
 		{"store error", &pageRuns{err: errors.New("database is locked")}, []string{"cannot list the saved runs: database is locked"}, nil},
 	}
 	for _, tt := range tests {

@@ -171,11 +171,15 @@ function onConfig(m) {
 // refetchState reloads the state after a reset: the dataset (and its
 // generation) may have changed.
 function refetchState() {
+  S.genStale = true;
   getJSON("/api/state").then((st) => {
     S.state = st;
+    S.genStale = false;
     markDirty("all");
     refreshDataMap();
-  }).catch(() => {});
+  }).catch(() => {
+    S.genStale = false;
+  });
 }
 
 // loadHistory fetches the rows, evaluations and config changes after seq

@@ -244,7 +244,22 @@ function ensurePlot(name, host, key, makeOpts, data, meta) {
   opts.width = Math.max(60, Math.floor(r.width));
   opts.height = Math.max(60, Math.floor(r.height) - 30);
   opts.cursor = Object.assign({ drag: { x: true, y: false, setScale: true } }, opts.cursor || {});
-  opts.legend = { show: true, live: true };
+  // Legend swatches: solid series filled, dashed ones (test curves, the
+  // data's share) hollow with a dashed border, as they are drawn.
+  const strokeOf = (u, i) => {
+    const st = u.series[i].stroke;
+    return typeof st === "function" ? st(u, i) : st;
+  };
+  opts.legend = {
+    show: true,
+    live: true,
+    markers: {
+      width: 2,
+      stroke: strokeOf,
+      dash: (u, i) => (u.series[i].dash ? "dashed" : "solid"),
+      fill: (u, i) => (u.series[i].dash ? "#fff" : strokeOf(u, i)),
+    },
+  };
   const rec = { name, host, body, bar, key, data, meta, zoomed: false, u: null, inSetData: false, creating: true };
   opts.hooks = Object.assign({}, opts.hooks);
   // A change of the x scale that is not ours (setData) is the user's

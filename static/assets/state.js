@@ -28,6 +28,7 @@ export const S = {
   loading: null, // frames held back while the history is fetched
   historyLoads: 0, // histories applied (for tests)
   replay: null, // saved runs on screen, read-only
+  genStale: false, // a reset happened and the dataset's generation is not known yet
   bands: null, // replicates on screen: per arm the min-max test accuracy over the seeds
   dirty: new Set(),
   xaxis: "step",

@@ -77,7 +77,9 @@ export function drawExamples() {
     t.hidden = !e;
     if (!e) return;
     const img = t.firstChild;
-    if (isImage()) {
+    // After a reset the dataset's generation is unknown until the state is
+    // fetched again: no thumbnail is asked for under the old one (a 404).
+    if (isImage() && !S.genStale) {
       const src = thumb(e.id);
       if (img.getAttribute("src") !== src) img.setAttribute("src", src);
       img.hidden = false;
