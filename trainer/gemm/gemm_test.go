@@ -29,7 +29,7 @@ func TestSgemmMatchesGonum(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{
 		{128, 256, 784}, {32, 256, 784}, {784, 256, 128}, {784, 256, 32}, {128, 10, 256}, {128, 256, 10},
-		{32, 10, 256}, {1000, 256, 784}, {7, 17, 300}, {13, 33, 513}, {6, 16, 1}, {5, 15, 20}, {64, 64, 64}, {1, 1, 4096},
+		{32, 10, 256}, {7, 17, 300}, {13, 33, 513}, {6, 16, 1}, {5, 15, 20}, {64, 64, 64}, {1, 1, 4096},
 	}
 	params := [][2]float32{{1, 0}, {1, 1}, {-0.1, 1}, {0.5, 0.25}}
 	for _, s := range shapes {
@@ -37,6 +37,9 @@ func TestSgemmMatchesGonum(t *testing.T) {
 			for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
 				for pi, ab := range params {
 					m, n, k := s[0], s[1], s[2]
+					if m*n*k > 1<<22 && pi%2 == 1 {
+						continue // large products: two of the four alpha/beta cases
+					}
 					name := fmt.Sprintf("%dx%dx%d/%c%c/%d", m, n, k, tA, tB, pi)
 					ra, ca := m, k
 					if tA == blas.Trans {
