@@ -1029,8 +1029,13 @@ func TestE2ESavedRuns(t *testing.T) {
 		if got := eval[string](t, tb, legends); got != want {
 			t.Errorf("with run #%d open the legends read %q, want %q", moons.ID, got, want)
 		}
+		// The greyed controls show the saved run's own config, not the live run's.
+		if got := eval[string](t, tb, `[document.querySelector('#ctl-dataset').value, document.querySelector('#ctl-dataset').disabled].join(' ')`); got != "moons true" {
+			t.Errorf("with the moons run open the dataset control reads %q, want the run's own \"moons\", disabled", got)
+		}
 		tb.do(t, "back to live", 10*time.Second, chromedp.Click(chromedp.ID("btn-live")))
 		tb.waitFor(t, "live again, legends too", `!OHEM.S.replay && OHEM.S.arms.length === 1 && `+legends+` === 'A topk test acc. / A topk kept flipped (avg) | flipped in data'`, 15*time.Second)
+		tb.waitFor(t, "the live config back in the controls", `document.querySelector('#ctl-dataset').value === 'gauss' && !document.querySelector('#ctl-dataset').disabled`, 10*time.Second)
 	})
 
 	t.Run("rename", func(t *testing.T) {

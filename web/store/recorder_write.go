@@ -159,6 +159,12 @@ func (r *Recorder) onConfig(w *txWriter, it item, now time.Time, marks *[]active
 			r.cur.id, e.Step, e.Version, string(changed), string(cfgJSON)); err != nil {
 			return err
 		}
+		// A name the user did not choose follows the config (a strategy
+		// switched live renames "topk" to "threshold").
+		if _, err := w.tx.Exec(`UPDATE runs SET name = ? WHERE id = ? AND name = ?`,
+			DefaultName(e.Config), r.cur.id, DefaultName(r.cur.cfg)); err != nil {
+			return err
+		}
 		r.cur.cfg = e.Config
 		r.cur.changes++
 		r.cur.nameArms()
