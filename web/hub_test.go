@@ -21,7 +21,9 @@ import (
 // dropped.
 func TestSlowViewerCostsNothing(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.WriteWait = 200 * time.Millisecond
+		// Long enough that a reader starved of CPU on a loaded machine is
+		// not mistaken for the stuck one; the stuck one never reads at all.
+		o.WriteWait = 2 * time.Second
 		o.ViewerQueue = 256
 		o.BatchInterval = time.Millisecond
 	})
