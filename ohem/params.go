@@ -129,8 +129,9 @@ type Params struct {
 	// Refresh is offline's number of steps between two scans of the pool,
 	// in [1, 1000000]. Default 200.
 	Refresh int `json:"refresh,omitempty"`
-	// Pool is the number of training examples offline scores per scan (at
-	// most the training set), in [1, 10000000]. Default 10000.
+	// Pool is the number of training examples offline scores per scan, in
+	// [1, 10000000]. Default 10000. A pool larger than the training set
+	// scans the whole set and keeps the same share Hard/Pool of it.
 	Pool int `json:"pool,omitempty"`
 	// Hard is the number of hardest pool examples offline keeps, in
 	// [1, Pool]; M, the examples trained on per step, must be at most

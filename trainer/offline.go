@@ -48,7 +48,8 @@ func (c *offlineCache) due(p ohem.Params, step int64) bool {
 
 // scan scores a pool of min(Pool, training set) examples drawn uniformly
 // without replacement with the arm's current network, forward only, and
-// keeps the Hard hardest of them (ohem.Hardest) in a random draw order.
+// keeps the hardest of them (ohem.Hardest; see scaledHard for how many) in
+// a random draw order.
 // It returns the number of examples scored.
 func (a *arm) scan(b *batch, p ohem.Params, step int64) (int, error) {
 	c := a.offline
@@ -102,7 +103,7 @@ func (a *arm) scan(b *batch, p ohem.Params, step int64) (int, error) {
 	if bad := firstNonFinite(c.losses); bad >= 0 {
 		return 0, &divergence{arm: a.idx, step: step, reason: "a pool scan gave a NaN or Inf loss"}
 	}
-	c.top = ohem.Hardest(c.top[:0], c.losses, p.Hard)
+	c.top = ohem.Hardest(c.top[:0], c.losses, scaledHard(p, n))
 	c.ids = c.ids[:0]
 	for _, i := range c.top {
 		c.ids = append(c.ids, int32(ids[i]))
@@ -112,6 +113,17 @@ func (a *arm) scan(b *batch, p ohem.Params, step int64) (int, error) {
 	c.lastScan, c.pool, c.hard = step, p.Pool, p.Hard
 	c.scans++
 	return pool, nil
+}
+
+// scaledHard is the number of pool examples a scan keeps from a training
+// set of n examples: Hard, or, when Pool is larger than the set (a small
+// 2-D set and the MNIST defaults), the same share Hard/Pool of the set, so
+// that offline still keeps its hardest share instead of everything.
+func scaledHard(p ohem.Params, n int) int {
+	if p.Pool <= n {
+		return p.Hard
+	}
+	return max(1, int(int64(p.Hard)*int64(n)/int64(p.Pool)))
 }
 
 // offlineBatch returns the batch an offline arm trains on at step: M

@@ -819,7 +819,9 @@ type savedRun struct {
 		Arm int `json:"arm"`
 	} `json:"metrics"`
 	Evals []struct {
-		Arm int `json:"arm"`
+		Arm          int     `json:"arm"`
+		Step         int64   `json:"step"`
+		TestAccuracy float64 `json:"test_accuracy"`
 	} `json:"evals"`
 }
 

@@ -17,8 +17,9 @@ Usage:
 
 Examples:
   ohemlab                                   dashboard on http://127.0.0.1:8080/
-  ohemlab train --steps 469 --json          one MNIST epoch of topk OHEM, K=128 M=32
-  ohemlab train --compare topk,random --steps 469
+  ohemlab train --steps 468 --json          one MNIST epoch of topk OHEM, K=128 M=32
+  ohemlab train --compare topk,random --steps 468
+  ohemlab train --compare topk,offline --seeds 1-5   five seeds, mean ± sd
 `
 
 // writeHelp prints the top-level help.

@@ -566,7 +566,7 @@ async function openRuns(ids) {
   const arms = [];
   if (replicates) {
     replicateSeries(runs);
-    const seeds = runs.map((r) => r.config.seed).join(",");
+    const seeds = runs.map((r) => r.config.seed).sort((a, b) => a - b).join(",");
     (runs[0].config.arms || []).forEach((a) => arms.push(Object.assign({}, a, { name: "mean of seeds " + seeds + ": " + (a.name || (a.select && a.select.strategy)) })));
   } else runs.forEach((run) => {
     runSeries(run, off);
