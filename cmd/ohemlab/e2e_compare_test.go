@@ -104,7 +104,7 @@ func TestE2EReplicatesAndOffline(t *testing.T) {
 		}
 		// A bad value is refused where the user sees it.
 		tb.setControl(t, `input[data-arm="0"][data-field="hard"]`, "100000")
-		tb.waitFor(t, "the error", `(e => e && e.textContent.includes('hard = 100000 out of range'))(document.querySelector('[data-err-for="hard"][data-arm="0"]'))`, 10*time.Second)
+		tb.waitFor(t, "the error", `(e => e && e.textContent.includes('Hard must be a whole number between 1 and pool = 10000'))(document.querySelector('[data-err-for="hard"][data-arm="0"]'))`, 10*time.Second)
 	})
 	noConsoleErrors(t, tb)
 	t.Logf("%v: done", time.Since(start))
