@@ -250,6 +250,19 @@ func TestE2EPage(t *testing.T) {
 		if !strings.HasPrefix(got, "text/csv step,A ") || !strings.Contains(got, "image/png") {
 			t.Errorf("accuracy chart downloads: %q, want a CSV with a header and a PNG", got)
 		}
+		for _, c := range []struct{ chart, header string }{{"hist", "example,loss,kept"}, {"datamap", "example,label,clean_label"}} {
+			got := evalAsync(t, tb, `new Promise(res => {
+				const made = [];
+				const orig = URL.createObjectURL;
+				URL.createObjectURL = (b) => { made.push(b); return orig(b); };
+				document.querySelector('.chart-bar[data-chart=`+c.chart+`] [data-tool=csv]').click();
+				document.querySelector('.chart-bar[data-chart=`+c.chart+`] [data-tool=png]').click();
+				setTimeout(async () => { URL.createObjectURL = orig; res(made.length === 2 ? made[0].type + ' ' + (await made[0].text()).split('\n').length + ' ' + (await made[0].text()).split('\n')[0] + ' / ' + made[1].type : 'made ' + made.length); }, 1500);
+			})`)
+			if !strings.Contains(got, "text/csv") || !strings.Contains(got, c.header) || !strings.Contains(got, "image/png") {
+				t.Errorf("%s downloads: %q, want a CSV starting %q and a PNG", c.chart, got, c.header)
+			}
+		}
 		// keys: Space pauses, S steps, ? shows the help
 		tb.do(t, "Space", 5*time.Second, chromedp.KeyEvent(" "))
 		tb.waitFor(t, "paused, Step enabled", `OHEM.S.state.status === 'paused' && !document.querySelector('#btn-step').disabled && document.querySelector('#btn-play').disabled === false`, 10*time.Second)

@@ -640,11 +640,51 @@ function chartCSV(p) {
 }
 
 // chartTool runs a tool button of a chart's bar.
+// canvasCharts are the charts drawn on a plain canvas (histogram, data
+// map): name -> {canvas(), title, csv()}.
+export const canvasCharts = {
+  hist: {
+    canvas: () => $("#hist-canvas"),
+    title: "This batch: per-example loss",
+    csv: () => {
+      const b = S.batch[0];
+      if (!b || !b.losses) return csvOf(["example", "loss", "kept"], []);
+      const kept = new Set(b.selected || []);
+      return csvOf(["example", "loss", "kept"], b.losses.map((l, i) => [i, l, kept.has(i) ? 1 : 0]));
+    },
+  },
+};
+
+// canvasPNG draws a canvas chart with its title into one image.
+function canvasPNG(cc) {
+  const src = cc.canvas();
+  const dpr = window.devicePixelRatio || 1;
+  const top = 28 * dpr;
+  const out = document.createElement("canvas");
+  out.width = src.width;
+  out.height = src.height + top;
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = "#0f172a";
+  ctx.font = "600 " + 15 * dpr + "px system-ui, sans-serif";
+  ctx.fillText(cc.title, 8 * dpr, 19 * dpr);
+  ctx.drawImage(src, 0, top);
+  return out;
+}
+
 function chartTool(btn) {
   const bar = btn.closest(".chart-bar");
-  const p = bar && plots[bar.dataset.chart];
+  const name = bar && bar.dataset.chart;
+  const file = "ohemlab-" + name + "-" + (S.replay ? "run-" + S.replay.ids.join("-") : "live");
+  const cc = canvasCharts[name];
+  if (cc) {
+    if (btn.dataset.tool === "png") canvasPNG(cc).toBlob((b) => b && download(file + ".png", b));
+    if (btn.dataset.tool === "csv") download(file + ".csv", new Blob([cc.csv()], { type: "text/csv" }));
+    return;
+  }
+  const p = plots[name];
   if (!p) return;
-  const file = "ohemlab-" + p.name + "-" + (S.replay ? "run-" + S.replay.ids.join("-") : "live");
   switch (btn.dataset.tool) {
     case "log":
       tools.logLoss = !tools.logLoss;

@@ -1,9 +1,9 @@
 // OHEM Lab client: the hard-examples gallery and 2-D decision surface, the
 // data map, the A/B summary and the saved runs (open, compare, rename, delete).
 
-import { $, $$, colors as C, fmt, pct, flops, reach, REACH_WINDOW, setText, fitCanvas, font, viridis, getJSON, el as mk, large } from "./util.js";
+import { csvOf, $, $$, colors as C, fmt, pct, flops, reach, REACH_WINDOW, setText, fitCanvas, font, viridis, getJSON, el as mk, large } from "./util.js";
 import { S, addRow, addEval, addConfig, clearSeries, markDirty, refreshFragment, armName } from "./state.js";
-import { emptyText, axes } from "./charts.js";
+import { emptyText, axes, canvasCharts } from "./charts.js";
 import { writeControls, lockControls } from "./controls.js";
 
 function dataset() {
@@ -663,6 +663,14 @@ document.body.addEventListener("htmx:beforeSwap", (ev) => {
 document.body.addEventListener("htmx:afterSwap", (ev) => {
   if (ev.detail && ev.detail.target && ev.detail.target.id === "runs") $$(".run-pick").forEach((c) => (c.checked = picked.includes(c.value)));
 });
+
+canvasCharts.datamap = {
+  canvas: () => $("#datamap-canvas"),
+  title: "Data map: confidence × variability, colour = times selected",
+  csv: () =>
+    csvOf(["example", "label", "clean_label", "flipped", "confidence", "variability", "selected", "seen", "forgets", "mean_loss"],
+      ((dm && dm.points) || []).map((p) => [p.id, p.label, p.clean_label, p.flipped ? 1 : 0, p.confidence, p.variability, p.selected, p.seen, p.forgets, p.mean_loss])),
+};
 
 export function initViews() {
   initDataMap();
