@@ -179,6 +179,9 @@ type RunsView struct {
 	// Short counts the finished runs left out for being too short to
 	// compare (under ShortRunSteps steps and never evaluated).
 	Short int
+	// Pruned, when not empty, says which runs were deleted to keep the
+	// store within its limits (--keep-runs, --max-store-mb).
+	Pruned string
 }
 
 // ShortRunSteps is the length under which a finished run that was never
@@ -196,6 +199,8 @@ type RunRow struct {
 	// Accuracy is the last test accuracy, negative when unknown.
 	Accuracy float64
 	Live     bool
+	// Pinned runs are never deleted to keep the store within its limits.
+	Pinned bool
 }
 
 // Option is one choice of a select: the value sent and the label shown.

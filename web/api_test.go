@@ -188,7 +188,7 @@ func TestControlHTTPOK(t *testing.T) {
 
 func TestUpload(t *testing.T) {
 	dir := t.TempDir()
-	e := newEnv(t, func(o *Options) { o.UploadDir = dir })
+	e := newEnv(t, func(o *Options) { o.UploadDir = dir; o.UploadBurst = 100 })
 	good := "x,y,label\n"
 	for i := 0; i < 50; i++ {
 		good += "1,2,0\n3,4,1\n"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -111,7 +112,9 @@ func (s *Server) applyControl(c Control, control bool, remote string) (int64, er
 			}
 		}
 		if err := e.Reset(cfg); err != nil {
-			return 0, refused("reset", err)
+			ce := refused("reset", err).(*controlError)
+			ce.msg = s.redactPaths(ce.msg)
+			return 0, ce
 		}
 	case MsgSpeed:
 		v := c.StepsPerS
@@ -137,6 +140,9 @@ func (s *Server) checkDataName(name string) error {
 	dir, base := filepath.Split(filepath.Clean(path))
 	if filepath.Clean(dir) != filepath.Clean(s.opts.UploadDir) || !uploadName.MatchString(base) {
 		return badRequest("reset: dataset %q: only files uploaded with POST /api/upload can be used", clip(name))
+	}
+	if _, err := os.Stat(path); err != nil {
+		return badRequest("reset: dataset %q: this server has no such upload (uploads no saved run uses are deleted): upload the file again", s.publicName(name))
 	}
 	return nil
 }

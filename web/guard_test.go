@@ -125,6 +125,7 @@ func TestCrossSiteRefused(t *testing.T) {
 		{"POST /api/runs/{id}/name", "POST", "/api/runs/" + id + "/name", "application/json", `{"name":"pwned"}`},
 		{"DELETE /api/runs/{id}", "DELETE", "/api/runs/" + id, "", ""},
 		{"POST /api/ingest", "POST", "/api/ingest", "application/json", `{"session":"s"}`},
+		{"POST /api/runs/{id}/pin", "POST", "/api/runs/" + id + "/pin", "application/json", `{"pinned":true}`},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {
@@ -163,7 +164,7 @@ func TestCrossSiteRefused(t *testing.T) {
 			t.Fatalf("%s: the engine was called %d times (%v)", when, n, e.fake.calls)
 		}
 		run, err := st.Get(runID)
-		if err != nil || run.Name != before.Name {
+		if err != nil || run.Name != before.Name || run.Pinned {
 			t.Fatalf("%s: the run changed: %+v %v", when, run, err)
 		}
 		if ents, _ := os.ReadDir(upDir); len(ents) != 0 {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -296,7 +297,33 @@ func (p *pages) runsView() templates.RunsView {
 		}
 		v.Runs = append(v.Runs, row)
 	}
+	v.Pruned = prunedNote(rs)
 	return v
+}
+
+// prunedNote says which runs the store deleted to stay within its limits.
+func prunedNote(rs RunStore) string {
+	pr, ok := rs.(RunPruneReporter)
+	if !ok {
+		return ""
+	}
+	rep := pr.Pruned()
+	var b strings.Builder
+	if rep.Deleted > 0 {
+		fmt.Fprintf(&b, "%d older run", rep.Deleted)
+		if rep.Deleted > 1 {
+			b.WriteString("s")
+		}
+		fmt.Fprintf(&b, " deleted since the server started to stay within %s (last at %s). Pin a run to keep it.",
+			rep.Why, rep.Last.Format("15:04 UTC"))
+	}
+	if rep.Over {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("The store is over its limit with only the live and pinned runs left: unpin or delete runs.")
+	}
+	return b.String()
 }
 
 // runRow is one line of the runs list.
@@ -308,6 +335,7 @@ func runRow(in store.RunInfo) templates.RunRow {
 		Strategy: strings.Join(in.Arms, " vs "),
 		Started:  in.Created.UTC().Format("2006-01-02 15:04 UTC"),
 		Accuracy: -1,
+		Pinned:   in.Pinned,
 		Live:     in.Status == store.StatusRunning || in.Status == store.StatusPaused || in.Status == store.StatusDiverged,
 	}
 	if row.Name == "" {

@@ -22,6 +22,9 @@ func (s *Server) mountRuns(r chi.Router) {
 	r.Get("/runs/{id}", s.serveRun)
 	r.Delete("/runs/{id}", s.serveRunDelete)
 	r.Post("/runs/{id}/name", s.serveRunRename)
+	if _, ok := s.opts.Runs.(RunPinner); ok {
+		r.Post("/runs/{id}/pin", s.serveRunPin)
+	}
 	r.Get("/runs/{id}/export.json", s.serveRunExportJSON)
 	r.Get("/runs/{id}/export.csv", s.serveRunExportCSV)
 }
@@ -178,4 +181,40 @@ func (s *Server) serveRunExportCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="ohemlab-run-`+strconv.FormatInt(id, 10)+`.csv"`)
 	w.Write(buf.Bytes())
+}
+
+// pinBody is the body of POST /api/runs/{id}/pin.
+type pinBody struct {
+	Pinned *bool `json:"pinned"`
+}
+
+// serveRunPin pins or unpins a run: a pinned run is never deleted to keep
+// the store within --keep-runs and --max-store-mb.
+func (s *Server) serveRunPin(w http.ResponseWriter, r *http.Request) {
+	if !s.requireControl(w, r) {
+		return
+	}
+	id, ok := runID(w, r)
+	if !ok {
+		return
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRenameBytes))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request too large: the limit is %d bytes", MaxRenameBytes))
+		return
+	}
+	var body pinBody
+	if err := decodeStrict(b, &body, true); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if body.Pinned == nil {
+		writeError(w, http.StatusBadRequest, `pin: give {"pinned": true} or {"pinned": false}`)
+		return
+	}
+	if err := s.opts.Runs.(RunPinner).Pin(id, *body.Pinned); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": id, "pinned": *body.Pinned})
 }

@@ -81,6 +81,10 @@ type Options struct {
 	ViewerQueue int
 	// Runs, when set, serves saved runs under /api/runs.
 	Runs RunStore
+	// UploadBurst and UploadEvery limit CSV uploads per client address:
+	// bursts of UploadBurst, then one every UploadEvery (defaults 5, 10 s).
+	UploadBurst int
+	UploadEvery time.Duration
 	// Debug serves the loopback-only /debug/ routes (pprof without
 	// cmdline, runtime figures); off by default (--debug).
 	Debug bool
@@ -106,6 +110,8 @@ type Server struct {
 	handler http.Handler
 	up      websocket.Upgrader
 	httpLim *limiterMap
+	// uploadLim limits uploads per client address.
+	uploadLim *limiterMap
 	// perAddr counts the viewers of each client address.
 	perAddr *addrSlots
 	// tokenLim throttles wrong control tokens per client address.
@@ -128,6 +134,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxViewersPerAddr == 0 {
 		opts.MaxViewersPerAddr = DefaultMaxViewersPerAddr
+	}
+	if opts.UploadBurst == 0 {
+		opts.UploadBurst = DefaultUploadBurst
+	}
+	if opts.UploadEvery == 0 {
+		opts.UploadEvery = DefaultUploadEvery
 	}
 	if opts.BodyTimeout == 0 {
 		opts.BodyTimeout = DefaultBodyTimeout
@@ -181,6 +193,7 @@ func New(opts Options) (*Server, error) {
 	s.httpLim = newLimiterMap(opts.ControlRate, opts.ControlBurst)
 	s.tokenLim = newLimiterMap(wrongTokenRate, wrongTokenBurst)
 	s.perAddr = newAddrSlots(opts.MaxViewersPerAddr)
+	s.uploadLim = newLimiterMap(1/opts.UploadEvery.Seconds(), opts.UploadBurst)
 	s.hub = newHub(s)
 	s.handler = s.routes()
 	go s.hub.run()

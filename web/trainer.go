@@ -52,6 +52,22 @@ type RunStore interface {
 	Rename(id int64, name string) error
 }
 
+// RunPinner is optionally implemented by a RunStore whose runs can be
+// pinned (POST /api/runs/{id}/pin): a pinned run is never deleted to keep
+// the store within its limits.
+type RunPinner interface {
+	Pin(id int64, pinned bool) error
+}
+
+// RunPruneReporter is optionally implemented by a RunStore that deletes
+// old runs to stay within its limits: the page says what it deleted, and
+// uploads no kept run uses are deleted.
+type RunPruneReporter interface {
+	Pruned() store.PruneReport
+	// DataNames lists the datasets (data.name) of the kept runs.
+	DataNames() ([]string, error)
+}
+
 // RunJSONExporter is optionally implemented by a RunStore that exports a
 // run as one JSON document (GET /api/runs/{id}/export.json); without it the
 // route serves Get's result.

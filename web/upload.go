@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
@@ -40,6 +41,11 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.requireControl(w, r) {
+		return
+	}
+	if !s.uploadLim.allow(clientHost(r.RemoteAddr), time.Now()) {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many uploads: at most %d in a row, then one every %v; try again shortly", s.opts.UploadBurst, s.opts.UploadEvery))
 		return
 	}
 	if r.ContentLength > data.MaxCSVBytes+uploadSlack {
@@ -88,9 +94,10 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg.Arms = arms
 	if err := s.trainer.Reset(cfg); err != nil {
-		writeError(w, http.StatusBadRequest, "the file parsed, but training cannot start on it: "+err.Error())
+		writeError(w, http.StatusBadRequest, "the file parsed, but training cannot start on it: "+s.redactPaths(err.Error()))
 		return
 	}
+	s.CleanUploads()
 	writeJSON(w, http.StatusOK, uploadOK{OK: true, Dataset: s.publicName(cfg.Data.Name), Rows: t.Rows(),
 		Features: t.Dim(), Classes: len(t.ClassNames), Version: s.trainer.State().Version})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,6 +49,14 @@ func TestUploadNamesArePublic(t *testing.T) {
 		t.Errorf("config event name = %q (original now %q)", ev.Config.Data.Name, cfg.Data.Name)
 	}
 	back := st.Config
+	// A file that is not (or no longer) there is named without its path.
+	_, err := e.s.applyControl(Control{Type: MsgReset, Config: &back}, true, "")
+	if err == nil || strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "csv:"+hash) || !strings.Contains(err.Error(), "upload the file again") {
+		t.Errorf("reset naming a missing upload: %v", err)
+	}
+	if err := os.WriteFile(full[len("csv:"):], []byte("x,label\n1,a\n2,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.s.applyControl(Control{Type: MsgReset, Config: &back}, true, ""); err != nil {
 		t.Fatalf("reset with the public upload name: %v", err)
 	}

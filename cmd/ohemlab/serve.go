@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,6 +29,8 @@ const (
 	defaultAddr     = "127.0.0.1:8080"
 	maxViewersLimit = 100_000
 	shutdownWait    = 5 * time.Second
+	maxKeepRuns     = 1_000_000
+	maxStoreMB      = 1 << 20
 )
 
 // serveFlags are the flags of "ohemlab serve".
@@ -36,6 +39,8 @@ type serveFlags struct {
 	addr         string
 	storeDir     string
 	noStore      bool
+	keepRuns     int
+	maxStoreMB   int
 	controlToken string
 	origins      originList
 	hosts        hostList
@@ -56,6 +61,8 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&sf.addr, "addr", defaultAddr, "listen address host:port (port 0 picks a free one); any non-loopback address requires a control token")
 	fs.StringVar(&sf.storeDir, "store-dir", "", "folder of the saved-runs database (default: ohemlab under the user's state or config folder)")
 	fs.BoolVar(&sf.noStore, "no-store", false, "do not save runs")
+	fs.IntVar(&sf.keepRuns, "keep-runs", store.DefaultKeepRuns, fmt.Sprintf("most saved runs kept; beyond it the oldest are deleted, never the live one or a pinned one, in [1, %d]", maxKeepRuns))
+	fs.IntVar(&sf.maxStoreMB, "max-store-mb", store.DefaultMaxStoreMB, fmt.Sprintf("most megabytes of saved runs kept; beyond it the oldest are deleted, never the live one or a pinned one, in [1, %d]", maxStoreMB))
 	fs.StringVar(&sf.controlToken, "control-token", "", "secret that grants control, "+fmt.Sprint(minTokenLen)+"-"+fmt.Sprint(maxTokenLen)+" URL-safe characters (or env "+tokenEnv+"); generated when listening beyond loopback")
 	fs.Var(&sf.origins, "allow-origin", "extra `origin` allowed to open the websocket and change things, e.g. https://lab.example.org (repeatable or comma separated)")
 	fs.Var(&sf.hosts, "allow-host", "extra host `name` the server answers to besides its listening address and localhost, e.g. the name of a reverse proxy: lab.example.org or lab.example.org:8443 (repeatable or comma separated)")
@@ -76,6 +83,12 @@ func (sf *serveFlags) check() error {
 	}
 	if sf.maxViewers < 1 || sf.maxViewers > maxViewersLimit {
 		return usagef("--max-viewers: must be in [1, %d], got %d", maxViewersLimit, sf.maxViewers)
+	}
+	if sf.keepRuns < 1 || sf.keepRuns > maxKeepRuns {
+		return usagef("--keep-runs: must be in [1, %d], got %d", maxKeepRuns, sf.keepRuns)
+	}
+	if sf.maxStoreMB < 1 || sf.maxStoreMB > maxStoreMB {
+		return usagef("--max-store-mb: must be in [1, %d], got %d", maxStoreMB, sf.maxStoreMB)
 	}
 	if sf.maxPerAddr < 1 || sf.maxPerAddr > maxViewersLimit {
 		return usagef("--max-viewers-per-address: must be in [1, %d], got %d", maxViewersLimit, sf.maxPerAddr)
@@ -272,6 +285,8 @@ type app struct {
 	recorder *store.Recorder
 	tmpDir   string // uploads folder removed on close, without a store
 	closed   bool
+
+	mu sync.Mutex // guards web for the recorder's OnPrune
 }
 
 // newApp builds the trainer, the run store and the web server and wires the
@@ -319,6 +334,13 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		}
 		a.recorder = a.store.NewRecorder(store.RecorderOptions{
 			OnError: func(err error) { logger.Error("saving the run", "err", err) },
+			Limits:  store.Limits{KeepRuns: sf.keepRuns, MaxBytes: int64(sf.maxStoreMB) << 20},
+			OnPrune: func(deleted []int64) {
+				logger.Info("deleted old runs to stay within --keep-runs and --max-store-mb", "runs", deleted)
+				if w := a.webServer(); w != nil {
+					w.CleanUploads() // uploads only the deleted runs used
+				}
+			},
 		})
 		if ext != nil {
 			sinks = append(sinks, a.recorder) // a run starts when a trainer says hello
@@ -336,12 +358,23 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		}
 		opts.UploadDir = a.tmpDir
 	}
-	if a.web, err = web.New(opts); err != nil {
+	w, err := web.New(opts)
+	if err != nil {
 		a.close()
 		return nil, err
 	}
+	a.mu.Lock()
+	a.web = w
+	a.mu.Unlock()
 	sinks = append(sinks, a.web.Sink())
 	return a, nil
+}
+
+// webServer returns the web server once newApp has made it.
+func (a *app) webServer() *web.Server {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.web
 }
 
 // close stops the web server's hub, flushes and closes the store. It is safe

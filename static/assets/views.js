@@ -643,6 +643,13 @@ document.addEventListener("click", async (ev) => {
       if (S.token) headers["X-Control-Token"] = S.token;
       await getJSON("/api/runs/" + encodeURIComponent(b.dataset.run) + "/name", { method: "POST", headers, body: JSON.stringify({ name }) });
       refreshFragment("runs");
+    } else if (act === "pin") {
+      // pinRun: a pinned run is never deleted to keep the store within
+      // --keep-runs / --max-store-mb.
+      const headers = { "Content-Type": "application/json" };
+      if (S.token) headers["X-Control-Token"] = S.token;
+      await getJSON("/api/runs/" + encodeURIComponent(b.dataset.run) + "/pin", { method: "POST", headers, body: JSON.stringify({ pinned: b.dataset.pinned !== "true" }) });
+      refreshFragment("runs");
     } else if (act === "delete") {
       if (!window.confirm("Delete run #" + b.dataset.run + "? This cannot be undone.")) return;
       const headers = S.token ? { "X-Control-Token": S.token } : {};

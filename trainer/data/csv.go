@@ -24,6 +24,9 @@ const (
 	MaxFeatures = 1024
 	// MaxClasses is the largest number of distinct labels accepted.
 	MaxClasses = 256
+	// MaxLabelBytes is the longest class label accepted: labels are shown
+	// on the page and stored with every run.
+	MaxLabelBytes = 64
 	// MaxAbsValue is the largest magnitude of a feature value accepted.
 	MaxAbsValue = 1e30
 )
@@ -119,6 +122,9 @@ func ParseCSV(r io.Reader, opt CSVOptions) (*Table, error) {
 			if j == labelCol {
 				if f == "" {
 					return nil, fmt.Errorf("line %d: label column %q is empty", line, t.Label)
+				}
+				if len(f) > MaxLabelBytes {
+					return nil, fmt.Errorf("line %d: label %.20q… is %d bytes long: class labels may have at most %d bytes", line, f, len(f), MaxLabelBytes)
 				}
 				if !labels.add(f) {
 					return nil, fmt.Errorf("line %d: too many classes in column %q: more than %d distinct labels", line, t.Label, MaxClasses)

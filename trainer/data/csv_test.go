@@ -98,6 +98,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"decimal comma", "x;y;label\n1,5;2;a\n", CSVOptions{}, `line 2: column "x": "1,5" is not a number`},
 		{"empty value", "x,y,label\n1,,a\n", CSVOptions{}, `line 2: column "y": empty value`},
 		{"empty label", "x,label\n1,a\n2,\n", CSVOptions{}, `line 3: label column "label" is empty`},
+		{"long label", "x,label\n1,a\n2," + strings.Repeat("b", MaxLabelBytes+1) + "\n", CSVOptions{}, `line 3: label "bbbbbbbbbbbbbbbbbbbb"… is 65 bytes long: class labels may have at most 64 bytes`},
 		{"NaN", "x,y,label\n1,NaN,a\n", CSVOptions{}, `line 2: column "y": "NaN" is not allowed`},
 		{"Inf", "x,y,label\n-inf,1,a\n", CSVOptions{}, `line 2: column "x": "-inf" is not allowed`},
 		{"overflow", "x,y,label\n1e999,1,a\n", CSVOptions{}, `line 2: column "x": "1e999" is out of range`},

@@ -16,7 +16,7 @@ import (
 // rowScanner is *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
 
-const runColumns = `id, name, created, updated, finished, status, config, summary`
+const runColumns = `id, name, created, updated, finished, status, config, summary, pinned`
 
 // scanRun reads one runs row into a Run (without series).
 func (s *Store) scanRun(sc rowScanner) (*Run, error) {
@@ -26,7 +26,7 @@ func (s *Store) scanRun(sc rowScanner) (*Run, error) {
 		finished         sql.NullInt64
 		cfgJSON, sumJSON string
 	)
-	if err := sc.Scan(&r.ID, &r.Name, &created, &updated, &finished, &r.Status, &cfgJSON, &sumJSON); err != nil {
+	if err := sc.Scan(&r.ID, &r.Name, &created, &updated, &finished, &r.Status, &cfgJSON, &sumJSON, &r.Pinned); err != nil {
 		return nil, err
 	}
 	r.Created = time.UnixMilli(created).UTC()

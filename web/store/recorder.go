@@ -26,6 +26,12 @@ type RecorderOptions struct {
 	// OnError, if set, is called from the writer goroutine with every
 	// failed write. It must not block.
 	OnError func(error)
+	// Limits, when set, are enforced after every write (Store.Prune): the
+	// oldest runs that are neither live nor pinned are deleted.
+	Limits Limits
+	// OnPrune, if set, is called from the writer goroutine with the runs
+	// each Prune deleted. It must not block for long.
+	OnPrune func(deleted []int64)
 }
 
 // Default RecorderOptions.

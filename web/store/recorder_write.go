@@ -75,7 +75,23 @@ func (r *Recorder) write(force bool) error {
 	r.written.Add(rows)
 	r.lastBeat = now
 	r.runID.Store(r.curID())
+	r.prune()
 	return nil
+}
+
+// prune keeps the store within RecorderOptions.Limits.
+func (r *Recorder) prune() {
+	lim := r.opt.Limits
+	if lim.KeepRuns <= 0 && lim.MaxBytes <= 0 {
+		return
+	}
+	deleted, err := r.s.Prune(lim)
+	if err != nil && r.opt.OnError != nil {
+		r.opt.OnError(err)
+	}
+	if len(deleted) > 0 && r.opt.OnPrune != nil {
+		r.opt.OnPrune(deleted)
+	}
 }
 
 func (r *Recorder) curID() int64 {

@@ -67,6 +67,8 @@ var migrations = []string{
 	ALTER TABLE metrics ADD COLUMN scanned INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE evals ADD COLUMN examples_forwarded INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE evals ADD COLUMN compute_flops INTEGER NOT NULL DEFAULT 0;`,
+	// 3: pinned runs are never deleted to keep the store within its limits.
+	`ALTER TABLE runs ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion is the schema version this build writes.

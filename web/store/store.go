@@ -22,6 +22,7 @@ type Store struct {
 
 	mu     sync.Mutex
 	active map[int64]int // runs being recorded by this process's Recorders
+	pruned PruneReport   // what Prune deleted
 }
 
 // ErrNotFound is returned for a run id that is not in the database.

@@ -41,6 +41,8 @@ type RunInfo struct {
 	Dataset string   `json:"dataset"`
 	Arms    []string `json:"arms"`
 	Summary Summary  `json:"summary"`
+	// Pinned runs are never deleted to keep the store within its limits.
+	Pinned bool `json:"pinned"`
 }
 
 // Run is a saved run with all its series, in step order.
