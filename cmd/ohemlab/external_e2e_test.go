@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -170,6 +171,23 @@ func waitStep(t *testing.T, base string, n int64, limit time.Duration) {
 	}
 }
 
+// waitConnected waits until a training process has said hello.
+func waitConnected(t *testing.T, base string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var st struct{ Status string }
+		getJSONAt(t, base, "api/state", &st)
+		if st.Status != "waiting" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no training process connected in %v", limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // mChange returns the first config that changed arms[0].m, waiting for it.
 func mChange(t *testing.T, base string) (version, step int64) {
 	t.Helper()
@@ -198,7 +216,9 @@ func mChange(t *testing.T, base string) (version, step int64) {
 func TestE2EExternalTorch(t *testing.T) {
 	e2eTorch(t)
 	browser := e2eChrome(t)
-	base := e2eServe(t, "--source", "external", "--store-dir", t.TempDir())
+	// Paused: the trainer waits at its first step until the test has set
+	// the speed cap and resumes, however fast the machine is.
+	base := e2eServe(t, "--source", "external", "--paused", "--store-dir", t.TempDir())
 	tb := e2eTab(t, browser, true)
 	tb.do(t, "open the dashboard", 30*time.Second,
 		chromedp.EmulateViewport(1600, 1000),
@@ -209,10 +229,12 @@ func TestE2EExternalTorch(t *testing.T) {
 		document.querySelector('#status').textContent.includes('torch_mnist.py --url `+base+`')`, 10*time.Second)
 
 	wait := startExample(t, base, 1, "--steps", "300")
-	waitStep(t, base, 1, 90*time.Second)
-	// A speed cap keeps a step (≥ 25 ms) well above a loopback round trip
-	// on a loaded machine, so that "within 2 steps" tests the protocol.
-	postControl(t, base, `{"type":"speed","steps_per_s":40}`)
+	waitConnected(t, base, 90*time.Second)
+	// A speed cap keeps a step (≥ 40 ms) well above a loopback round trip
+	// plus the client's 10 ms request gathering on a loaded machine, so
+	// that "within 2 steps" tests the protocol.
+	postControl(t, base, `{"type":"speed","steps_per_s":25}`)
+	postControl(t, base, `{"type":"resume"}`)
 	tb.waitFor(t, "batch frames of the external run", `window.OHEM && OHEM.S.frames >= 5`, 30*time.Second)
 	waitStep(t, base, 101, 60*time.Second)
 	tb.setControl(t, `input[data-field="m"][data-arm="0"]`, "8")
@@ -251,7 +273,7 @@ func TestE2EExternalTorch(t *testing.T) {
 // change of M applies at the same step on both ranks.
 func TestE2EExternalTorchrun(t *testing.T) {
 	e2eTorch(t)
-	base := e2eServe(t, "--source", "external", "--no-store")
+	base := e2eServe(t, "--source", "external", "--paused", "--no-store")
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"ws", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +286,8 @@ func TestE2EExternalTorchrun(t *testing.T) {
 			Rank *int `json:"rank"`
 		} `json:"examples"`
 	}
-	merged := make(chan batchFrame, 1)
+	var mu sync.Mutex
+	var frames []batchFrame
 	go func() {
 		for {
 			_, b, err := ws.ReadMessage()
@@ -273,34 +296,35 @@ func TestE2EExternalTorchrun(t *testing.T) {
 			}
 			var f batchFrame
 			if json.Unmarshal(b, &f) == nil && f.Type == "batch" {
-				select {
-				case merged <- f:
-				default:
-				}
+				mu.Lock()
+				frames = append(frames, f)
+				mu.Unlock()
 			}
 		}
 	}()
 	wait := startExample(t, base, 2, "--steps", "60", "--no-images")
-	waitStep(t, base, 1, 120*time.Second)
+	waitConnected(t, base, 120*time.Second)
 	postControl(t, base, `{"type":"speed","steps_per_s":40}`)
+	postControl(t, base, `{"type":"resume"}`)
 	waitStep(t, base, 20, 60*time.Second)
 	postControl(t, base, `{"type":"set","arm":0,"m":8}`)
-	var f batchFrame
-	select {
-	case f = <-merged:
-	case <-time.After(30 * time.Second):
+	res := wait()
+	mu.Lock()
+	if len(frames) == 0 {
 		t.Fatal("no batch frame")
 	}
-	ranks := map[int]int{}
-	for _, e := range f.Examples {
-		if e.Rank != nil {
-			ranks[*e.Rank]++
+	for _, f := range frames {
+		ranks := map[int]int{}
+		for _, e := range f.Examples {
+			if e.Rank != nil {
+				ranks[*e.Rank]++
+			}
+		}
+		if f.K != 256 || len(ranks) != 2 {
+			t.Errorf("batch frame: k = %d, kept examples by rank %v: want k = 256 with examples of ranks 0 and 1", f.K, ranks)
 		}
 	}
-	if f.K != 256 || len(ranks) != 2 {
-		t.Errorf("batch frame: k = %d, examples by rank %v: want k = 256 with examples of ranks 0 and 1", f.K, ranks)
-	}
-	res := wait()
+	mu.Unlock()
 	a, b := res[0], res[1]
 	if a.World != 2 || len(a.MPerStep) != 60 || len(b.MPerStep) != 60 {
 		t.Fatalf("results: %+v", res)

@@ -13,6 +13,7 @@ package external
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -499,13 +500,31 @@ func (e *Eval) check() error {
 }
 
 // Numbers is a JSON array of numbers in which null (what some encoders
-// write for NaN) is refused instead of read as 0.
+// write for NaN) is refused instead of read as 0, or a string: the base64
+// of little-endian float32 values (cheaper for clients to write).
 type Numbers []float64
 
-// UnmarshalJSON decodes an array of numbers, refusing null entries.
+// UnmarshalJSON decodes an array of numbers, refusing null entries, or a
+// base64 string of little-endian float32 values.
 func (n *Numbers) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*n = nil
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var text string
+		if err := json.Unmarshal(b, &text); err != nil {
+			return err
+		}
+		raw, err := base64.StdEncoding.DecodeString(text)
+		if err != nil || len(raw)%4 != 0 {
+			return errors.New("a string in place of an array of numbers must be the base64 of little-endian float32 values")
+		}
+		out := make([]float64, len(raw)/4)
+		for i := range out {
+			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
+		}
+		*n = out
 		return nil
 	}
 	if bytes.Contains(b, []byte("null")) {

@@ -32,6 +32,8 @@ func TestBadRecords(t *testing.T) {
 		{"world too big", `{"session":"s","world":1000}`, "world = 1000 out of range"},
 		{"NaN literal", `{"session":"s","batches":[` + swap("0.1,2.5", "NaN,2.5") + `]}`, "NaN or Infinity"},
 		{"null loss", `{"session":"s","batches":[` + swap("0.1,2.5", "null,2.5") + `]}`, "NaN and infinite values are not accepted"},
+		{"float32 NaN", `{"session":"s","batches":[` + swap(`"losses":[0.1,2.5,0.3,1.5]`, `"losses":"AADAfwAAAAAAAAAAAAAAAA=="`) + `]}`, "losses[0] is NaN"},
+		{"float32 bad base64", `{"session":"s","batches":[` + swap(`"losses":[0.1,2.5,0.3,1.5]`, `"losses":"AAA"`) + `]}`, "little-endian float32"},
 		{"huge loss", `{"session":"s","batches":[` + swap("0.1,2.5", "1e999,2.5") + `]}`, "losses"},
 		{"selected out of range", `{"session":"s","batches":[` + swap(`"selected":[1,3]`, `"selected":[1,4]`) + `]}`, "selected[1] = 4 out of range"},
 		{"selected negative", `{"session":"s","batches":[` + swap(`"selected":[1,3]`, `"selected":[-1,3]`) + `]}`, "selected[0] = -1 out of range"},
@@ -87,6 +89,19 @@ func TestBadRecords(t *testing.T) {
 	}
 	if got := src.State().Arms[0].ExamplesSeen; got != 8 {
 		t.Errorf("examples seen = %d, want 8", got)
+	}
+}
+
+// TestFloat32Losses: losses may come as base64 of little-endian float32.
+func TestFloat32Losses(t *testing.T) {
+	// 0.5, 2, 0.25, 1 as float32 little-endian.
+	body := strings.Replace(batchJSON(1), `"losses":[0.1,2.5,0.3,1.5]`, `"losses":"AAAAPwAAAEAAAIA+AACAPw=="`, 1)
+	req, err := DecodeRequest([]byte(`{"session":"s","batches":[` + body + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.Batches[0].Losses; len(got) != 4 || got[0] != 0.5 || got[1] != 2 || got[2] != 0.25 || got[3] != 1 {
+		t.Fatalf("losses = %v", got)
 	}
 }
 

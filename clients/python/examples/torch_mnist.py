@@ -205,7 +205,9 @@ def main():
                "wall_seconds": wall, "step_seconds_median": sorted(step_times)[len(step_times) // 2]}
         if client:
             out.update(reported=client.sent, dropped=client.dropped, refused=client.refused)
-        print(json.dumps(out), flush=True)
+        # One write, so that the ranks' lines do not interleave on a shared pipe.
+        sys.stdout.write(json.dumps(out, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
     else:
         print("rank %d: %d steps, test accuracy %s" % (rank, a.steps, ", ".join("%s %.4f" % p for p in zip(arms, accs))),
               file=sys.stderr)

@@ -26,8 +26,9 @@ class Client:
     """Reports training batches to ``ohemlab serve --source external``.
 
     Reports are queued and sent by a background thread over one keep-alive
-    HTTP connection, several per request, so training never waits on the
-    network. When the server is slower than training, the oldest queued
+    HTTP connection, several per request (what arrives within
+    ``min_interval`` of the previous request goes together), so training
+    never waits on the network. When the server is slower than training, the oldest queued
     batch records are dropped (latest wins; ``dropped`` counts them);
     evaluation records are never dropped. A broken connection is re-opened
     with back-off and the hello sent again.
@@ -41,7 +42,8 @@ class Client:
     """
 
     def __init__(self, url, token=None, hello=None, session=None, rank=0, world=1,
-                 max_pending=256, max_per_request=64, timeout=60.0, log=sys.stderr):
+                 max_pending=256, max_per_request=64, timeout=60.0, log=sys.stderr,
+                 min_interval=0.01):
         u = urllib.parse.urlsplit(url if "://" in url else "http://" + url)
         if u.scheme not in ("http", "https"):
             raise ValueError("url must be http:// or https://, got %r" % url)
@@ -55,6 +57,7 @@ class Client:
         self._max_pending = max_pending
         self._max_per_request = max_per_request
         self._timeout = timeout
+        self._min_interval = min_interval
         self._log = log
 
         self._cv = threading.Condition()
@@ -201,7 +204,14 @@ class Client:
 
     def _run(self):
         backoff = 0.05
+        last = 0.0
         while True:
+            # Gather what arrives within min_interval of the last request
+            # into the next one: fewer, larger requests cost less CPU.
+            gap = self._min_interval - (time.monotonic() - last)
+            if gap > 0 and self._wait_rev is None and not self._closed:
+                time.sleep(gap)
+            last = time.monotonic()
             with self._cv:
                 while not (self._closed or self._batches or self._evals or self._wait_rev is not None
                            or (self._hello is not None and not self._hello_sent)):
@@ -300,11 +310,27 @@ def _tolist(v):
     return v.tolist() if hasattr(v, "tolist") else v
 
 
+# _FLOATS are the per-example float arrays; tensors and numpy arrays among
+# them are sent as base64 of little-endian float32 (docs/protocol.md), much
+# cheaper to write and read than decimal JSON numbers.
+_FLOATS = ("losses", "true_prob", "weights")
+
+
+def _f32(v):
+    if hasattr(v, "numpy"):
+        v = v.detach().cpu().numpy()
+    if hasattr(v, "astype"):
+        return base64.b64encode(v.astype("<f4").tobytes()).decode()
+    return v
+
+
 def _encode_batch(rec):
     """Turns tensors and arrays into JSON values (on the sender thread)."""
     out = {}
     for k, v in rec.items():
-        if k == "images":
+        if k in _FLOATS:
+            out[k] = _f32(v)
+        elif k == "images":
             shape, px = v
             if hasattr(px, "numpy"):
                 px = px.numpy()

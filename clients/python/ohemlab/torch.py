@@ -155,14 +155,14 @@ class OHEMLoss(nn.Module):
             ex_ids = torch.arange(k) if ids is None else ids
         preds = f.argmax(1)
         t = t.clamp(min=0)
-        p = F.softmax(f, 1).gather(1, t.unsqueeze(1)).squeeze(1)
+        p = torch.exp(-losses)  # the loss is -log p(label): no second softmax
         px, shape = None, None
         if images is not None:
             px = images[sel].to(torch.uint8).contiguous()
             shape = list(px.shape[1:])
         c.report_batch(self.arm, self.step, losses.float().cpu(), t.cpu(), preds.cpu(),
                        ex_ids.cpu() if hasattr(ex_ids, "cpu") else ex_ids, sub_sel.cpu(),
-                       true_prob=p.float().clamp(0, 1).cpu(), images=px, image_shape=shape,
+                       true_prob=p.float().clamp_(0, 1).cpu(), images=px, image_shape=shape,
                        m=int(sub_sel.numel()), strategy=self.strategy,
                        step_seconds=time.perf_counter() - t0)
 
