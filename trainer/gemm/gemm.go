@@ -98,6 +98,10 @@ func rowPanels(lo, hi int, tA blas.Transpose, a []float32, lda, p0, kb, m, n int
 		for jp := 0; jp*nr < n; jp++ {
 			j0 := jp * nr
 			cols := min(nr, n-j0)
+			if rows == mr && cols == nr {
+				kern6x16acc(kb, &pa[0], &pb[jp*kb*nr], &c[i0*ldc+j0], ldc, alpha)
+				continue
+			}
 			kern6x16(kb, &pa[0], &pb[jp*kb*nr], &tile[0])
 			for r := range rows {
 				crow := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+cols]

@@ -11,3 +11,9 @@ var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func kern6x16(k int, a, b, c *float32)
+
+// kern6x16acc is kern6x16 that adds alpha times the tile into C (row-major,
+// leading dimension ldc) instead of storing it (kernel_amd64.s).
+//
+//go:noescape
+func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32)

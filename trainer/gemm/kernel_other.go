@@ -7,3 +7,5 @@ package gemm
 var hasKernel = false
 
 func kern6x16(k int, a, b, c *float32) { panic("gemm: no micro-kernel") }
+
+func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32) { panic("gemm: no micro-kernel") }
