@@ -137,7 +137,7 @@ func ABPanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><p class=\"about\">Both arms see identical batches: the fewer examples an arm backpropagates to reach the target, the cheaper its learning.</p><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Examples forwarded</th><th>Compute</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<section id=\"ab\" class=\"panel ab\" aria-label=\"A/B comparison\"><h2>A/B: cost to reach <input id=\"ab-target\" type=\"number\" min=\"1\" max=\"100\" step=\"0.5\" value=\"95\">% test accuracy</h2><p class=\"about\">Both arms see identical batches: the fewer examples an arm backpropagates to reach the target, the cheaper its learning.</p><table class=\"ab-table\"><thead><tr><th>Arm</th><th>Strategy</th><th>Examples backpropagated</th><th>Examples forwarded</th><th>Compute</th><th>Steps</th><th>Now</th></tr></thead> <tbody id=\"ab-rows\"></tbody></table><p id=\"ab-ratio\" class=\"ab-ratio\" data-ratio=\"\">Add arm B in the controls to compare two strategies on identical batches.</p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

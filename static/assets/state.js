@@ -148,8 +148,8 @@ const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
 // INTERVAL is the shortest time (ms) between two draws of a region on
 // screen: a person reads a histogram a few times a second and a chart about
 // twice; the thumbnails of a gallery cost a request each. OFFSCREEN is the
-// interval of a region scrolled out of sight (it is drawn at once when it
-// comes back).
+// interval of a chart scrolled out of sight (it is drawn at once when it
+// comes back; the A/B table is cheap and keeps its pace).
 const INTERVAL = { hist: 150, examples: 500, quant: 500, curves: 500, noise: 500, ab: 500, datamap: 0 };
 const OFFSCREEN = 2000;
 const PANEL = { hist: "#hist", examples: "#examples", quant: "#quant", curves: "#curves", noise: "#noise", ab: "#ab", datamap: "#datamap" };
@@ -169,7 +169,7 @@ export function setDrawers(d) {
       const was = onScreen[k];
       onScreen[k] = e.isIntersecting;
       if (e.isIntersecting && !was && S.dirty.has(k)) {
-        lastDraw[k] = 0;
+        lastDraw[k] = -Infinity;
         schedule();
       }
     }
@@ -189,7 +189,7 @@ export function markDirty(what) {
   if (what === "all") {
     ALL.forEach((k) => {
       S.dirty.add(k);
-      lastDraw[k] = 0; // a change of everything (reset, resize, history) draws at once
+      lastDraw[k] = -Infinity; // a change of everything (reset, resize, history) draws at once
     });
   } else S.dirty.add(what);
   schedule();
@@ -209,8 +209,8 @@ function draw() {
   let wait = Infinity;
   for (const k of ALL) {
     if (!S.dirty.has(k) || !drawers[k]) continue;
-    const gap = onScreen[k] === false ? OFFSCREEN : INTERVAL[k] || 0;
-    const due = (lastDraw[k] || 0) + gap;
+    const gap = onScreen[k] === false && k !== "ab" ? OFFSCREEN : INTERVAL[k] || 0;
+    const due = (lastDraw[k] === undefined ? -Infinity : lastDraw[k]) + gap;
     if (now < due) {
       wait = Math.min(wait, due - now);
       continue;
