@@ -291,7 +291,7 @@ func (p *pages) runsView() templates.RunsView {
 	}
 	for _, in := range list {
 		row := runRow(in)
-		if !row.Live && row.Steps < templates.ShortRunSteps && row.Accuracy < 0 {
+		if !row.Live && !row.Pinned && row.Steps < templates.ShortRunSteps && row.Accuracy < 0 {
 			v.Short++
 			continue
 		}
