@@ -171,3 +171,35 @@ func TestReplicatesSummaryText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSeeds feeds arbitrary --seeds values to parseSeeds: it must
+// never panic; what it accepts has at most maxSeeds seeds, none twice, and
+// reads back the same from seedList's compact form.
+func FuzzParseSeeds(f *testing.F) {
+	for _, s := range []string{"1-5", "1,3,7", "-2--1", " 4 ", "1-3,10", "5-1", "1,,2", "9223372036854775806-9223372036854775807", "-9223372036854775808", "1-1000", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		seeds, err := parseSeeds(s)
+		if err != nil {
+			if seeds != nil {
+				t.Fatalf("parseSeeds(%q) returned seeds %v with the error %v", s, seeds, err)
+			}
+			return
+		}
+		if len(seeds) == 0 || len(seeds) > maxSeeds {
+			t.Fatalf("parseSeeds(%q) gave %d seeds", s, len(seeds))
+		}
+		seen := map[int64]bool{}
+		for _, v := range seeds {
+			if seen[v] {
+				t.Fatalf("parseSeeds(%q) gave seed %d twice", s, v)
+			}
+			seen[v] = true
+		}
+		back, err := parseSeeds(seedList(seeds))
+		if err != nil || !slices.Equal(back, seeds) {
+			t.Fatalf("parseSeeds(seedList(%v) = %q) = %v, %v", seeds, seedList(seeds), back, err)
+		}
+	})
+}
