@@ -8,9 +8,11 @@ every batch (losses, labels, predictions, ids, true-class probabilities, the
 32 kept images) to --url. The two alternate in blocks of --block steps (so
 both see the same machine load); a reporting block ends when the client has
 sent everything, so the sender thread's work counts against it. Prints the
-median per-step wall time and CPU time (all threads of the process) of each
-mode and the median ratio of adjacent blocks. On a loaded machine the CPU
-time is the steadier measure of what reporting costs.
+median per-step wall time, CPU time (all threads of the process) and CPU
+time of the training thread alone of each mode, and the median ratio of
+adjacent blocks. On a loaded machine the CPU times are the steadier
+measures: the training thread's is what a step waits for when the sender
+thread has a core of its own.
 Run it through bench/client-overhead.sh, which starts the server.
 """
 import argparse
@@ -55,7 +57,7 @@ def main():
 
     def block(mode):
         model, opt, crit, step = runs[mode]
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, h0 = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(a.block):
             step[0] += 1
             s = step[0] % (len(ytr) // k)
@@ -65,9 +67,10 @@ def main():
             opt.zero_grad()
             loss.backward()
             opt.step()
+        h = (time.thread_time() - h0) / a.block  # the training thread alone
         if mode == "on":
             client.flush()  # the sender's work counts against reporting
-        return (time.perf_counter() - t0) / a.block, (time.process_time() - c0) / a.block
+        return (time.perf_counter() - t0) / a.block, (time.process_time() - c0) / a.block, h
 
     block("off"), block("on")  # warm up
     res = {"off": [], "on": []}
@@ -77,7 +80,7 @@ def main():
     client.close()
     assert client.refused == 0, client.last_error
     out = {"steps_per_mode": a.blocks * a.block, "block": a.block, "threads": a.threads}
-    for i, what in ((0, "wall"), (1, "cpu")):
+    for i, what in ((0, "wall"), (1, "cpu"), (2, "training_thread_cpu")):
         off = [r[i] for r in res["off"]]
         on = [r[i] for r in res["on"]]
         ratios = sorted(y / x for x, y in zip(off, on))

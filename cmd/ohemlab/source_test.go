@@ -35,6 +35,15 @@ func TestServeExternal(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("ingest: %d", resp.StatusCode)
 	}
+	// A change from the page is a marker of the saved run.
+	resp, err = http.Post(url+"api/control", "application/json", strings.NewReader(`{"type":"set","arm":0,"m":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("control: %d", resp.StatusCode)
+	}
 	if err, _ := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
 	}
@@ -46,6 +55,15 @@ func TestServeExternal(t *testing.T) {
 	runs, err := s.List()
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("saved runs: %+v %v", runs, err)
+	}
+	// Reopened and exported like a built-in run.
+	run, err := s.Get(runs[0].ID)
+	if err != nil || len(run.Metrics) != 1 || len(run.Changes) != 1 || run.Changes[0].Config.Arms[0].Select.M != 2 || run.Config.Data.Name != "mnist" {
+		t.Fatalf("saved run: %+v %v", run, err)
+	}
+	var exported strings.Builder
+	if err := s.ExportJSON(&exported, runs[0].ID); err != nil || !strings.Contains(exported.String(), `"arms[0].m"`) {
+		t.Fatalf("export: %v\n%s", err, exported.String())
 	}
 }
 

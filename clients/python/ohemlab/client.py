@@ -115,16 +115,21 @@ class Client:
         array of shape (M, H, W) or (M, H, W, 3)) with ``image_shape``
         [H, W] or [H, W, 3].
         """
-        rec = {"arm": arm, "step": step, "losses": losses, "labels": labels, "preds": preds,
-               "ids": ids, "selected": selected}
-        for k, v in (("weights", weights), ("true_prob", true_prob), ("flipped", flipped),
-                     ("m", m), ("strategy", strategy), ("step_seconds", step_seconds)):
-            if v is not None:
-                rec[k] = v
-        if images is not None:
-            rec["images"] = (list(image_shape), images)
+        rec = _record(arm, step, losses, labels, preds, ids, selected, weights, true_prob, flipped,
+                      images, image_shape, m, strategy, step_seconds)
         with self._cv:
             self._batches.append(rec)
+            while len(self._batches) > self._max_pending:
+                self._batches.pop(0)
+                self.dropped += 1
+            self._cv.notify_all()
+
+    def report_lazy(self, build):
+        """Queues a batch record built later, on the sender thread:
+        ``build()`` returns report_batch's arguments as a dict. The tensors
+        it reads must not change in place afterwards."""
+        with self._cv:
+            self._batches.append(build)
             while len(self._batches) > self._max_pending:
                 self._batches.pop(0)
                 self.dropped += 1
@@ -233,8 +238,17 @@ class Client:
             body = {"session": self.session, "rank": self.rank, "world": self.world, "run": run}
             if hello is not None:
                 body["hello"] = hello
+            encoded = []
+            for b in batches:
+                try:
+                    encoded.append(_encode_batch(b))
+                except Exception as e:  # a bad record must not stop the sender
+                    self.refused += 1
+                    self.last_error = e
+                    self._warn("cannot encode a batch record: %r" % e)
+            batches = encoded
             if batches:
-                body["batches"] = [_encode_batch(b) for b in batches]
+                body["batches"] = batches
             if evals:
                 body["evals"] = evals
             if wait is not None:
@@ -324,8 +338,23 @@ def _f32(v):
     return v
 
 
+def _record(arm, step, losses, labels, preds, ids, selected, weights=None, true_prob=None,
+            flipped=None, images=None, image_shape=None, m=None, strategy=None, step_seconds=None):
+    rec = {"arm": arm, "step": step, "losses": losses, "labels": labels, "preds": preds,
+           "ids": ids, "selected": selected}
+    for k, v in (("weights", weights), ("true_prob", true_prob), ("flipped", flipped),
+                 ("m", m), ("strategy", strategy), ("step_seconds", step_seconds)):
+        if v is not None:
+            rec[k] = v
+    if images is not None:
+        rec["images"] = (list(image_shape), images)
+    return rec
+
+
 def _encode_batch(rec):
     """Turns tensors and arrays into JSON values (on the sender thread)."""
+    if callable(rec):
+        rec = _record(**rec())
     out = {}
     for k, v in rec.items():
         if k in _FLOATS:

@@ -153,18 +153,26 @@ class OHEMLoss(nn.Module):
         else:
             losses, t, f, sub_sel = det, tgt, flat, sel
             ex_ids = torch.arange(k) if ids is None else ids
-        preds = f.argmax(1)
-        t = t.clamp(min=0)
-        p = torch.exp(-losses)  # the loss is -log p(label): no second softmax
-        px, shape = None, None
-        if images is not None:
-            px = images[sel].to(torch.uint8).contiguous()
-            shape = list(px.shape[1:])
-        c.report_batch(self.arm, self.step, losses.float().cpu(), t.cpu(), preds.cpu(),
-                       ex_ids.cpu() if hasattr(ex_ids, "cpu") else ex_ids, sub_sel.cpu(),
-                       true_prob=p.float().clamp_(0, 1).cpu(), images=px, image_shape=shape,
-                       m=int(sub_sel.numel()), strategy=self.strategy,
-                       step_seconds=time.perf_counter() - t0)
+        step, strategy, arm = self.step, self.strategy, self.arm
+        step_seconds = time.perf_counter() - t0
+
+        def build():
+            # Runs on the client's sender thread: the training step does not
+            # pay for the report's arrays.
+            px, shape = None, None
+            if images is not None:
+                px = images[sel].to(torch.uint8).contiguous()
+                shape = list(px.shape[1:])
+            return dict(arm=arm, step=step, losses=losses.float(), labels=t.clamp(min=0), preds=f.argmax(1),
+                        ids=ex_ids, selected=sub_sel,
+                        true_prob=torch.exp(-losses.float()).clamp_(0, 1),  # loss = -log p(label)
+                        images=px, image_shape=shape, m=int(sub_sel.numel()), strategy=strategy,
+                        step_seconds=step_seconds)
+
+        if hasattr(c, "report_lazy"):
+            c.report_lazy(build)
+        else:
+            c.report_batch(**build())
 
 
 def sync_control(client, src=0, group=None):

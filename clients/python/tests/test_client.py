@@ -117,6 +117,22 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(c.control["arms"][0]["m"], 2)
         self.assertEqual(c.sent, 5)
 
+    def test_lazy_records_are_built_on_the_sender_thread(self):
+        c = self.client()
+        built = []
+
+        def build():
+            built.append(threading.current_thread().name)
+            return dict(arm=0, step=1, losses=[0.5, 1.0], labels=[0, 1], preds=[0, 0], ids=[7, 8], selected=[1])
+
+        c.report_lazy(build)
+        c.report_lazy(lambda: 1 / 0)  # a broken record is dropped, the sender goes on
+        batch(c, 2)
+        self.assertTrue(c.flush(10))
+        self.assertEqual(built, ["ohemlab-client"])
+        self.assertEqual([b["step"] for b in batches_sent(self.srv.requests)], [1, 2])
+        self.assertEqual(c.refused, 1)
+
     def test_control_change_reaches_the_client(self):
         c = self.client()
         batch(c, 1)
