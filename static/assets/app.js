@@ -135,8 +135,8 @@ function onBatch(m) {
   S.frames++;
   (m.rows || []).forEach(addRow);
   if (m.gap) loadHistory(S.lastSeq);
-  const st = $("#status-step");
-  if (st && a === 0) st.textContent = m.step;
+  // The step in the status banner is written with the histogram (at its
+  // pace), not on every frame.
   markDirty("hist");
   markDirty("examples");
   markDirty("quant");

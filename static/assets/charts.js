@@ -124,6 +124,7 @@ export function drawHistogram() {
   const ks = $("#kept-count");
   if (ks) ks.dataset.kept = String(nKept);
   cv.dataset.log = bins.log ? "1" : "";
+  setText("#status-step", String(b.step));
   setText("#hist-caption", "arm A · step " + b.step + " · " + b.strategy + " · K=" + b.k + " M=" + b.m + " · batch loss " + fmt(b.batch_loss) + ", kept mean " + fmt(b.sel_loss));
 }
 
