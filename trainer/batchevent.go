@@ -34,6 +34,12 @@ func (a *arm) event(b *batch, preds []int32, step, version int64, elapsed float6
 	if b.flipped != nil {
 		ev.Flipped = append([]bool(nil), b.flipped...)
 	}
+	if b.set.Dim == 2 {
+		ev.XY = make([]float32, 2*k)
+		for i, id := range b.ids {
+			b.set.TrainRowTo(ev.XY[2*i:2*i+2], int(id))
+		}
+	}
 	total := 0.0
 	for i := 0; i < k; i++ {
 		ev.Labels[i] = int32(b.labels[i])

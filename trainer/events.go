@@ -39,6 +39,9 @@ type BatchEvent struct {
 	Losses   []float32 `json:"losses"`            // per-example loss (focal if on)
 	TrueProb []float32 `json:"trueprob"`          // probability of the training label
 	Flipped  []bool    `json:"flipped,omitempty"` // label was flipped by label noise
+	// XY are the examples' points of a 2-D set (x, y per example, 2K
+	// values); nil for other sets.
+	XY []float32 `json:"xy,omitempty"`
 	// Ranks is the process rank of each example in a batch merged from the
 	// ranks of a multi-process external trainer; nil otherwise.
 	Ranks []int32 `json:"ranks,omitempty"`

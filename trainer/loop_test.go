@@ -104,7 +104,7 @@ func TestBatchEventFields(t *testing.T) {
 	if len(evs) != 20 {
 		t.Fatalf("%d events, want 20", len(evs))
 	}
-	set := tr.Dataset()
+	set := tr.dataset()
 	var seen, back int64
 	for i, ev := range evs {
 		k := cfg.K
@@ -120,6 +120,14 @@ func TestBatchEventFields(t *testing.T) {
 		}
 		if len(ev.Selected) != 8 || len(ev.Weights) != 8 {
 			t.Fatalf("event %d: %d selected, %d weights", i, len(ev.Selected), len(ev.Weights))
+		}
+		if len(ev.XY) != 2*k {
+			t.Fatalf("event %d: %d point coordinates, want %d", i, len(ev.XY), 2*k)
+		}
+		for j, id := range ev.IDs {
+			if ev.XY[2*j] != set.TrainX[2*id] || ev.XY[2*j+1] != set.TrainX[2*id+1] {
+				t.Fatalf("event %d: point %d is (%v, %v), want example %d's", i, j, ev.XY[2*j], ev.XY[2*j+1], id)
+			}
 		}
 		sum, kept, total, flipped := 0.0, 0.0, 0.0, 0
 		minKept := float32(1e30)

@@ -13,7 +13,7 @@ func TestDataMapMatchesEvents(t *testing.T) {
 	cfg := withArms(plane(data.Circle), sel(ohem.TopK, 8), sel(ohem.Random, 8))
 	cfg.Data.LabelNoise = 0.25
 	tr, rec := run(t, cfg, 45) // more than one epoch of 10 batches
-	set := tr.Dataset()
+	set := tr.dataset()
 	for arm := range 2 {
 		// Recompute every statistic from the events.
 		type acc struct {
@@ -75,6 +75,10 @@ func TestDataMapMatchesEvents(t *testing.T) {
 			}
 			forgets += int(p.Forgets)
 			one, err := tr.Example(arm, int(p.ID))
+			if want := set.TrainX[2*p.ID : 2*p.ID+2]; err == nil && !reflect.DeepEqual(one.X, want) {
+				t.Fatalf("Example(%d, %d).X = %v, want the point %v", arm, p.ID, one.X, want)
+			}
+			one.X = nil // the data map leaves features out
 			if err != nil || !reflect.DeepEqual(one, p) {
 				t.Fatalf("Example(%d, %d) = %+v, %v; data map has %+v", arm, p.ID, one, err, p)
 			}

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"fmt"
+	"image"
 	"sync"
 
 	"github.com/ohemlab/ohemlab/trainer/data"
@@ -73,6 +74,10 @@ type ExampleStats struct {
 	Variability float32 `json:"variability"` // std of true-class probability
 	Forgets     int32   `json:"forgets"`     // correct -> wrong transitions
 	LastPred    int32   `json:"last_pred"`
+	// X are the example's features when there are at most
+	// maxShownFeatures of them (2-D sets: the point); only Example fills
+	// them.
+	X []float32 `json:"x,omitempty"`
 }
 
 // DataMap is a (subsampled) snapshot of every seen example's statistics.
@@ -205,11 +210,19 @@ func (t *Trainer) datasetInfo() DatasetInfo {
 	}
 }
 
-// Dataset returns the current dataset (read-only: never modify it).
-func (t *Trainer) Dataset() *data.Set {
+// dataset returns the current dataset (read-only: never modify it).
+func (t *Trainer) dataset() *data.Set {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.set
+}
+
+// maxShownFeatures is the most features Example returns with an example.
+const maxShownFeatures = 16
+
+// ExampleImage returns training example id's image (image datasets).
+func (t *Trainer) ExampleImage(id int) (image.Image, error) {
+	return t.dataset().Image(id)
 }
 
 // armStats returns arm's statistics and the set they describe.
@@ -254,5 +267,10 @@ func (t *Trainer) Example(arm int, id int) (ExampleStats, error) {
 	if err != nil {
 		return ExampleStats{}, err
 	}
-	return st.example(id, labeller(set))
+	e, err := st.example(id, labeller(set))
+	if err == nil && set.Dim <= maxShownFeatures {
+		e.X = make([]float32, set.Dim)
+		set.TrainRowTo(e.X, id)
+	}
+	return e, err
 }

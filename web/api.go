@@ -103,9 +103,6 @@ func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 type exampleBody struct {
 	Arm int `json:"arm"`
 	ExampleStatsJSON
-	// X are the example's features when there are at most 16 of them
-	// (2-D sets: the point).
-	X []float32 `json:"x,omitempty"`
 	// Thumb is the thumbnail URL for image data sets.
 	Thumb string `json:"thumb,omitempty"`
 }
@@ -122,13 +119,9 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	ds := s.trainer.Dataset()
-	if ds == nil {
-		writeError(w, http.StatusServiceUnavailable, "no dataset loaded yet")
-		return
-	}
-	if n := ds.NumTrain(); id >= n && n > 0 { // 0: an external trainer's set, ids checked by Example
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no training example %d: ids run from 0 to %d", id, ds.NumTrain()-1))
+	info := s.trainer.State().Dataset
+	if n := info.NumTrain; id >= n && n > 0 { // 0: an external trainer's set, ids checked by Example
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no training example %d: ids run from 0 to %d", id, n-1))
 		return
 	}
 	st, err := s.trainer.Example(arm, id)
@@ -137,11 +130,8 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := exampleBody{Arm: arm, ExampleStatsJSON: ExampleStatsJSON(st)}
-	if ds.Dim <= 16 && (id+1)*ds.Dim <= len(ds.TrainX) {
-		body.X = append([]float32(nil), ds.TrainX[id*ds.Dim:(id+1)*ds.Dim]...)
-	}
-	if ds.ImageW > 0 && ds.ImageH > 0 {
-		body.Thumb = fmt.Sprintf("/api/examples/%d.png?gen=%d", id, s.trainer.State().Dataset.Generation)
+	if info.ImageW > 0 && info.ImageH > 0 {
+		body.Thumb = fmt.Sprintf("/api/examples/%d.png?gen=%d", id, info.Generation)
 	}
 	writeJSON(w, http.StatusOK, body)
 }

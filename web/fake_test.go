@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"image"
 	"sync"
 
 	"github.com/ohemlab/ohemlab/trainer"
@@ -40,7 +41,7 @@ func newFakeTrainer() *fakeTrainer {
 	return &fakeTrainer{
 		st: trainer.State{Config: cfg, Version: 1, Status: trainer.StateRunning,
 			Arms:    []trainer.ArmState{{Name: "topk"}},
-			Dataset: trainer.DatasetInfo{Name: "tiny", Classes: 2, NumTrain: 100, Generation: 7}},
+			Dataset: trainer.DatasetInfo{Name: "tiny", Classes: 2, Dim: 4, ImageW: 2, ImageH: 2, NumTrain: 100, Generation: 7}},
 		ds: ds, calls: map[string]int{},
 	}
 }
@@ -134,9 +135,9 @@ func (f *fakeTrainer) State() trainer.State {
 	return f.st
 }
 
-func (f *fakeTrainer) Dataset() *data.Set {
-	f.call("Dataset")
-	return f.ds
+func (f *fakeTrainer) ExampleImage(id int) (image.Image, error) {
+	f.call("ExampleImage")
+	return f.ds.Image(id)
 }
 
 func (f *fakeTrainer) DataMap(arm, max int) (trainer.DataMap, error) {
@@ -149,7 +150,12 @@ func (f *fakeTrainer) DataMap(arm, max int) (trainer.DataMap, error) {
 
 func (f *fakeTrainer) Example(arm int, id int) (trainer.ExampleStats, error) {
 	f.call("Example")
-	return trainer.ExampleStats{ID: int32(id), Seen: 3, Label: 1}, nil
+	if id < 0 || id >= f.ds.NumTrain() {
+		return trainer.ExampleStats{}, fmt.Errorf("no training example %d: ids run from 0 to %d", id, f.ds.NumTrain()-1)
+	}
+	x := make([]float32, f.ds.Dim)
+	f.ds.TrainRowTo(x, id)
+	return trainer.ExampleStats{ID: int32(id), Seen: 3, Label: 1, X: x}, nil
 }
 
 // batchEvent makes a batch event of arm at step with K = 4 and two

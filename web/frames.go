@@ -7,7 +7,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ohemlab/ohemlab/trainer"
-	"github.com/ohemlab/ohemlab/trainer/data"
 )
 
 // frame is one server frame with its JSON encoded once: body is a JSON
@@ -92,9 +91,8 @@ type batchWire struct {
 	Labels []int32 `json:"labels,omitempty"`
 }
 
-// batchFrame encodes a batch event. ds is the current dataset (for the
-// 2-D points); it may be nil.
-func batchFrame(seq int64, e *trainer.BatchEvent, ds *data.Set) (frame, error) {
+// batchFrame encodes a batch event.
+func batchFrame(seq int64, e *trainer.BatchEvent) (frame, error) {
 	w := batchWire{
 		Type: "batch", Seq: seq, Arm: e.Arm, Step: e.Step, Version: e.Version,
 		K: e.K, M: e.M, Strategy: e.Strategy, Exec: e.Exec,
@@ -133,18 +131,9 @@ func batchFrame(seq int64, e *trainer.BatchEvent, ds *data.Set) (frame, error) {
 		}
 		w.Examples = append(w.Examples, ex)
 	}
-	if ds != nil && ds.Dim == 2 {
-		w.XY = make([]float32, 0, 2*len(e.IDs))
-		for _, id := range e.IDs {
-			if id < 0 || int(id) >= ds.NumTrain() || 2*int(id)+1 >= len(ds.TrainX) {
-				w.XY = w.XY[:0]
-				break
-			}
-			w.XY = append(w.XY, ds.TrainX[2*id], ds.TrainX[2*id+1])
-		}
-		if len(w.XY) == 0 {
-			w.XY = nil
-		} else if len(e.Labels) == len(e.IDs) {
+	if len(e.XY) == 2*len(e.IDs) && len(e.XY) > 0 {
+		w.XY = e.XY
+		if len(e.Labels) == len(e.IDs) {
 			w.Labels = e.Labels
 		}
 	}

@@ -174,7 +174,6 @@ func (h *hub) emitBatches(now time.Time) {
 		return
 	}
 	h.lastEmit = now
-	ds := h.s.trainer.Dataset()
 	for {
 		next := -1
 		for i, b := range h.pending {
@@ -187,7 +186,7 @@ func (h *hub) emitBatches(now time.Time) {
 		}
 		b := h.pending[next]
 		h.pending[next] = pendingBatch{}
-		f, err := batchFrame(b.seq, b.ev, ds)
+		f, err := batchFrame(b.seq, b.ev)
 		if err != nil {
 			h.s.log.Error("cannot encode batch", "err", err)
 			continue

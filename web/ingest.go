@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"net/http"
 
@@ -16,13 +15,6 @@ import (
 // HTTPStatus method get that status, others 400.
 type Ingester interface {
 	Ingest(ctx context.Context, body []byte) (*external.Reply, error)
-}
-
-// ExampleImager is implemented by trainers whose example images are not
-// in Dataset(): an external trainer sends the images of the selected
-// examples and the server renders them as thumbnails.
-type ExampleImager interface {
-	ExampleImage(id int) (image.Image, error)
 }
 
 // serveIngest serves POST /api/ingest: one request of batch and eval
@@ -63,10 +55,8 @@ func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
-// *external.Source is the Trainer, Ingester and ExampleImager of
-// serve --source external.
+// *external.Source is the Trainer and Ingester of serve --source external.
 var (
-	_ Trainer       = (*external.Source)(nil)
-	_ Ingester      = (*external.Source)(nil)
-	_ ExampleImager = (*external.Source)(nil)
+	_ Trainer  = (*external.Source)(nil)
+	_ Ingester = (*external.Source)(nil)
 )

@@ -1,16 +1,19 @@
 package web
 
 import (
+	"image"
 	"io"
 
 	"github.com/ohemlab/ohemlab/trainer"
-	"github.com/ohemlab/ohemlab/trainer/data"
 	"github.com/ohemlab/ohemlab/web/store"
 )
 
 // Trainer is what the server needs of the training loop: exactly the
-// methods of *trainer.Trainer it calls, so that tests can use fakes. All
-// methods must be safe for concurrent use.
+// methods it calls, so that tests can use fakes and an outside training
+// process (trainer/external) can stand in. The server sees configs, state,
+// events and per-example statistics, never the training data itself:
+// thumbnails come from ExampleImage, 2-D points with the batch events and
+// Example. All methods must be safe for concurrent use.
 type Trainer interface {
 	// Apply validates a live change and applies it at the next batch.
 	Apply(ch trainer.Change) (*trainer.ConfigEvent, error)
@@ -26,12 +29,13 @@ type Trainer interface {
 	RequestEval()
 	// State returns a snapshot of the trainer.
 	State() trainer.State
-	// Dataset returns the current dataset (read-only).
-	Dataset() *data.Set
 	// DataMap returns up to max examples' statistics of arm.
 	DataMap(arm, max int) (trainer.DataMap, error)
-	// Example returns one training example's statistics for arm.
+	// Example returns one training example's statistics for arm (with its
+	// features when there are few, e.g. a 2-D point).
 	Example(arm int, id int) (trainer.ExampleStats, error)
+	// ExampleImage returns training example id's image (image datasets).
+	ExampleImage(id int) (image.Image, error)
 }
 
 // *trainer.Trainer is the production Trainer.

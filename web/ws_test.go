@@ -68,7 +68,9 @@ func TestBatchFrameXY(t *testing.T) {
 	e.fake.ds = &data.Set{Name: "circle", Classes: 2, Dim: 2,
 		TrainX: []float32{0, 1, 2, 3, 4, 5}, TrainY: []int32{0, 1, 0}}
 	c, _ := e.dial(t, "")
-	e.s.Publish(batchEvent(0, 1))
+	ev := batchEvent(0, 1)
+	ev.XY = []float32{0, 1, 2, 3, 4, 5, 2, 3} // the trainer's points of ids 0,1,2,1
+	e.s.Publish(ev)
 	f := readUntil(t, c, "batch")
 	got, _ := json.Marshal(f["xy"])
 	if string(got) != "[0,1,2,3,4,5,2,3]" {
