@@ -148,7 +148,7 @@ func (s *series) reset() {
 // decision surfaces) and config changes, for /api/history and for the rows
 // carried by batch frames. It is reset when the trainer resets.
 type history struct {
-	mu       sync.RWMutex
+	mu       sync.RWMutex // guards the rest; only history's methods take it
 	rows     *series
 	evals    *series
 	configs  *series
@@ -185,6 +185,58 @@ type HistoryResponse struct {
 	Rows        []json.RawMessage `json:"rows"`
 	Evals       []json.RawMessage `json:"evals"`
 	Configs     []json.RawMessage `json:"configs"`
+}
+
+// setLast records seq as the latest covered.
+func (h *history) setLast(seq int64) {
+	h.mu.Lock()
+	h.last = seq
+	h.mu.Unlock()
+}
+
+// lastSeq is the latest seq covered.
+func (h *history) lastSeq() int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.last
+}
+
+// addRow stores a batch row.
+func (h *history) addRow(it item) {
+	h.mu.Lock()
+	h.rows.add(it)
+	h.last = it.seq
+	h.mu.Unlock()
+}
+
+// addEval stores an evaluation.
+func (h *history) addEval(it item) {
+	h.mu.Lock()
+	h.evals.add(it)
+	h.last = it.seq
+	h.mu.Unlock()
+}
+
+// addConfig stores a config change; a reset first forgets the run so far.
+func (h *history) addConfig(it item, reset bool) {
+	h.mu.Lock()
+	if reset {
+		h.rows.reset()
+		h.evals.reset()
+		h.configs.reset()
+		h.runStart = it.seq
+	}
+	h.configs.add(it)
+	h.last = it.seq
+	h.mu.Unlock()
+}
+
+// recentRows returns the rows after from up to to (at most max) and false
+// when some of them have left the recent ring.
+func (h *history) recentRows(from, to int64, max int) ([][]byte, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.rows.recentAfter(nil, from, to, max)
 }
 
 func (h *history) since(since int64) HistoryResponse {

@@ -192,30 +192,21 @@ func (h *hub) emitBatches(now time.Time) {
 			continue
 		}
 		f.from = h.rowCursor
-		h.hist.mu.RLock()
-		rows, ok := h.hist.rows.recentAfter(nil, f.from, f.seq, maxRowsPerFrame)
-		h.hist.mu.RUnlock()
+		rows, ok := h.hist.recentRows(f.from, f.seq, maxRowsPerFrame)
 		h.rowCursor = f.seq
 		f.msg = preparedSend(f, time.Now(), rows, !ok)
 		h.offerBatch(f)
 	}
 }
 
-func (h *hub) setLast(seq int64) {
-	h.hist.mu.Lock()
-	h.hist.last = seq
-	h.hist.mu.Unlock()
-}
+func (h *hub) setLast(seq int64) { h.hist.setLast(seq) }
 
 func (h *hub) addRow(seq int64, e *trainer.BatchEvent) {
 	b, err := marshalJSON(rowOf(seq, e))
 	if err != nil {
 		return
 	}
-	h.hist.mu.Lock()
-	h.hist.rows.add(item{seq: seq, arm: e.Arm, json: b})
-	h.hist.last = seq
-	h.hist.mu.Unlock()
+	h.hist.addRow(item{seq: seq, arm: e.Arm, json: b})
 }
 
 func (h *hub) addEval(seq int64, e *trainer.EvalEvent) {
@@ -225,11 +216,7 @@ func (h *hub) addEval(seq int64, e *trainer.EvalEvent) {
 	if err != nil {
 		return
 	}
-	b = withHead("eval", seq, b)
-	h.hist.mu.Lock()
-	h.hist.evals.add(item{seq: seq, arm: e.Arm, json: b})
-	h.hist.last = seq
-	h.hist.mu.Unlock()
+	h.hist.addEval(item{seq: seq, arm: e.Arm, json: withHead("eval", seq, b)})
 }
 
 func (h *hub) addConfig(seq int64, e *trainer.ConfigEvent) {
@@ -237,17 +224,7 @@ func (h *hub) addConfig(seq int64, e *trainer.ConfigEvent) {
 	if err != nil {
 		return
 	}
-	b = withHead("config", seq, b)
-	h.hist.mu.Lock()
-	if e.Reset {
-		h.hist.rows.reset()
-		h.hist.evals.reset()
-		h.hist.configs.reset()
-		h.hist.runStart = seq
-	}
-	h.hist.configs.add(item{seq: seq, json: b})
-	h.hist.last = seq
-	h.hist.mu.Unlock()
+	h.hist.addConfig(item{seq: seq, json: withHead("config", seq, b)}, e.Reset)
 }
 
 // broadcast queues f for every viewer.
@@ -288,14 +265,21 @@ func (h *hub) admit(max int) bool {
 // release frees a slot taken by admit.
 func (h *hub) release() { h.nconn.Add(-1) }
 
-// add registers v; false when the hub is closed.
-func (h *hub) add(v *viewer) bool {
+// register adds v to the viewers with hello (given the history's latest
+// seq) as its first frame, and counts its goroutine for close; false when
+// the hub is closed. Nothing published after the hello's seq is missed:
+// registration and broadcast take the same lock.
+func (h *hub) register(v *viewer, hello func(historySeq int64) frame) bool {
 	h.vmu.Lock()
 	defer h.vmu.Unlock()
 	if h.closed {
 		return false
 	}
+	hseq := h.hist.lastSeq()
+	v.rowCursor = hseq
+	v.queue = append(v.queue, hello(hseq))
 	h.viewers[v] = struct{}{}
+	h.wg.Add(1)
 	return true
 }
 

@@ -47,25 +47,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	v := newViewer(s, conn, role == RoleControl, r.RemoteAddr)
 	st := s.State()
-	s.hub.vmu.Lock()
-	if s.hub.closed {
-		s.hub.vmu.Unlock()
+	ok := s.hub.register(v, func(hseq int64) frame {
+		return messageFrame("hello", s.hub.seq.Load(), helloBody{
+			State: st, Role: role, HistorySeq: hseq,
+			BatchIntervalMS: s.batchInterval().Milliseconds(),
+		})
+	})
+	if !ok {
 		s.perAddr.release(host)
 		s.hub.release()
 		conn.Close()
 		return
 	}
-	s.hub.hist.mu.RLock()
-	hseq := s.hub.hist.last
-	s.hub.hist.mu.RUnlock()
-	v.rowCursor = hseq
-	v.queue = append(v.queue, messageFrame("hello", s.hub.seq.Load(), helloBody{
-		State: st, Role: role, HistorySeq: hseq,
-		BatchIntervalMS: s.batchInterval().Milliseconds(),
-	}))
-	s.hub.viewers[v] = struct{}{}
-	s.hub.wg.Add(1)
-	s.hub.vmu.Unlock()
 	v.signal()
 	go v.serve()
 }
