@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/trainer"
 )
 
@@ -137,7 +138,7 @@ func batchFrame(seq int64, e *trainer.BatchEvent) (frame, error) {
 			w.Labels = e.Labels
 		}
 	}
-	b, err := marshalJSON(&w)
+	b, err := finitejson.Marshal(&w)
 	return frame{seq: seq, kind: "batch", arm: e.Arm, body: b}, err
 }
 
@@ -151,7 +152,7 @@ func nonNil[T any](s []T) []T {
 // eventFrame encodes an eval, config or status event as a frame:
 // {"type":..., "seq":..., <the event's fields>}.
 func eventFrame(seq int64, e trainer.Event) (frame, error) {
-	b, err := marshalJSON(e)
+	b, err := finitejson.Marshal(e)
 	if err != nil {
 		return frame{}, err
 	}
@@ -174,7 +175,7 @@ func withHead(kind string, seq int64, obj []byte) []byte {
 // messageFrame encodes a per-viewer frame (hello, ack, error) from a
 // struct or map whose fields follow "type" and "seq".
 func messageFrame(kind string, seq int64, v any) frame {
-	b, err := marshalJSON(v)
+	b, err := finitejson.Marshal(v)
 	if err != nil {
 		b = []byte(`{"error":"cannot encode frame"}`)
 	}

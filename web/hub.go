@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/trainer"
 )
 
@@ -202,7 +203,7 @@ func (h *hub) emitBatches(now time.Time) {
 func (h *hub) setLast(seq int64) { h.hist.setLast(seq) }
 
 func (h *hub) addRow(seq int64, e *trainer.BatchEvent) {
-	b, err := marshalJSON(rowOf(seq, e))
+	b, err := finitejson.Marshal(rowOf(seq, e))
 	if err != nil {
 		return
 	}
@@ -212,7 +213,7 @@ func (h *hub) addRow(seq int64, e *trainer.BatchEvent) {
 func (h *hub) addEval(seq int64, e *trainer.EvalEvent) {
 	lean := *e
 	lean.Surface = nil
-	b, err := marshalJSON(&lean)
+	b, err := finitejson.Marshal(&lean)
 	if err != nil {
 		return
 	}
@@ -220,7 +221,7 @@ func (h *hub) addEval(seq int64, e *trainer.EvalEvent) {
 }
 
 func (h *hub) addConfig(seq int64, e *trainer.ConfigEvent) {
-	b, err := marshalJSON(e)
+	b, err := finitejson.Marshal(e)
 	if err != nil {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
@@ -91,7 +92,7 @@ func TestMarshalJSONNonFinite(t *testing.T) {
 		R json.RawMessage `json:"r"`
 	}{inner: inner{A: float32(nan), B: []float64{1, nan}, C: "hidden"}, X: 2, P: &nan,
 		M: map[string]any{"k": nan}, R: json.RawMessage(`{"z":1}`)}
-	b, err := marshalJSON(v)
+	b, err := finitejson.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

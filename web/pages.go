@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/templates"
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
@@ -68,7 +69,7 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, c templ.Component
 
 func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 	st := p.s.State()
-	stateJSON, err := marshalJSON(st)
+	stateJSON, err := finitejson.Marshal(st)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "cannot encode the state: "+err.Error())
 		return

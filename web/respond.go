@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 )
 
 // writeJSON writes v as a JSON response with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshalJSON(v)
+	b, err := finitejson.Marshal(v)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "cannot encode response: "+err.Error())
 		return

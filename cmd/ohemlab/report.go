@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -9,21 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/trainer"
 )
-
-// jfloat is a float64 that marshals non-finite values (a diverged run's
-// losses) as JSON null instead of failing.
-type jfloat float64
-
-// MarshalJSON writes the number, or null when it is NaN or infinite.
-func (f jfloat) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
-}
 
 // armReport is one arm's result of a headless run.
 type armReport struct {
@@ -41,15 +28,15 @@ type armReport struct {
 	ExamplesForwarded int64 `json:"examples_forwarded"`
 	ComputeFLOPs      int64 `json:"compute_flops"`
 	// Scans is the number of offline pool scans (offline only).
-	Scans          int    `json:"scans,omitempty"`
-	TrainLoss      jfloat `json:"train_loss"`
-	TestLoss       jfloat `json:"test_loss"`
-	TestAccuracy   jfloat `json:"test_accuracy"`
-	StepsPerSecond jfloat `json:"steps_per_second"`
-	TrainSeconds   jfloat `json:"train_seconds"`
+	Scans          int     `json:"scans,omitempty"`
+	TrainLoss      float64 `json:"train_loss"`
+	TestLoss       float64 `json:"test_loss"`
+	TestAccuracy   float64 `json:"test_accuracy"`
+	StepsPerSecond float64 `json:"steps_per_second"`
+	TrainSeconds   float64 `json:"train_seconds"`
 	// SelectedFlippedShare is the mean over steps of the share of selected
 	// examples whose label was flipped; only with label noise.
-	SelectedFlippedShare *jfloat `json:"selected_flipped_share,omitempty"`
+	SelectedFlippedShare *float64 `json:"selected_flipped_share,omitempty"`
 	// ExamplesBackpropagatedTo is the examples backpropagated when the run
 	// reached the target accuracy (trainer.Reach: the mean of the last 3
 	// evaluations at or above it); nil if it did not.
@@ -79,9 +66,9 @@ type targetReport struct {
 	TargetAccuracy float64  `json:"target_accuracy"`
 	Arms           []*int64 `json:"arms"` // per arm, null if not reached
 	// Ratio is arms[0]/arms[1] with two arms that both reached the target.
-	Ratio *jfloat `json:"ratio,omitempty"`
+	Ratio *float64 `json:"ratio,omitempty"`
 	// ComputeRatio is the same ratio of compute_flops to the target.
-	ComputeRatio *jfloat `json:"compute_ratio,omitempty"`
+	ComputeRatio *float64 `json:"compute_ratio,omitempty"`
 	// EvalEvery is the evaluation period: the resolution of the counts.
 	EvalEvery int `json:"eval_every"`
 	// Rule says when a run counts as having reached the target.
@@ -98,23 +85,23 @@ var reachRule = fmt.Sprintf("first evaluation at which the mean test accuracy of
 // trainReport is the JSON object "ohemlab train --json" prints. The
 // top-level metrics are the first arm's; "arms" has every arm.
 type trainReport struct {
-	Dataset                string  `json:"dataset"`
-	K                      int     `json:"k"`
-	Seed                   int64   `json:"seed"`
-	Status                 string  `json:"status"`
-	Reason                 string  `json:"reason,omitempty"`
-	Steps                  int64   `json:"steps"`
-	ExamplesSeen           int64   `json:"examples_seen"`
-	ExamplesBackpropagated int64   `json:"examples_backpropagated"`
-	TrainLoss              jfloat  `json:"train_loss"`
-	TestLoss               jfloat  `json:"test_loss"`
-	TestAccuracy           jfloat  `json:"test_accuracy"`
-	StepsPerSecond         jfloat  `json:"steps_per_second"`
-	WallSeconds            jfloat  `json:"wall_seconds"`
-	LoadSeconds            jfloat  `json:"load_seconds"`
-	SelectedFlippedShare   *jfloat `json:"selected_flipped_share,omitempty"`
+	Dataset                string   `json:"dataset"`
+	K                      int      `json:"k"`
+	Seed                   int64    `json:"seed"`
+	Status                 string   `json:"status"`
+	Reason                 string   `json:"reason,omitempty"`
+	Steps                  int64    `json:"steps"`
+	ExamplesSeen           int64    `json:"examples_seen"`
+	ExamplesBackpropagated int64    `json:"examples_backpropagated"`
+	TrainLoss              float64  `json:"train_loss"`
+	TestLoss               float64  `json:"test_loss"`
+	TestAccuracy           float64  `json:"test_accuracy"`
+	StepsPerSecond         float64  `json:"steps_per_second"`
+	WallSeconds            float64  `json:"wall_seconds"`
+	LoadSeconds            float64  `json:"load_seconds"`
+	SelectedFlippedShare   *float64 `json:"selected_flipped_share,omitempty"`
 	// FlippedShare is the share of training labels flipped in the data.
-	FlippedShare *jfloat `json:"flipped_share,omitempty"`
+	FlippedShare *float64 `json:"flipped_share,omitempty"`
 	// Seeds are the seeds of --seeds (the top-level figures and the arms'
 	// own fields are the first seed's; see arms[].replicates and
 	// arms[].summary).
@@ -132,13 +119,13 @@ func buildReport(cfg trainer.Config, st trainer.State, tallies []armTally, targe
 		Seed:        cfg.Seed,
 		Status:      st.Status,
 		Reason:      st.Reason,
-		WallSeconds: jfloat(wall),
-		LoadSeconds: jfloat(load),
+		WallSeconds: float64(wall),
+		LoadSeconds: float64(load),
 		Config:      cfg,
 	}
 	noisy := cfg.Data.LabelNoise > 0
 	if noisy {
-		f := jfloat(st.Dataset.FlippedFrac)
+		f := float64(st.Dataset.FlippedFrac)
 		r.FlippedShare = &f
 	}
 	r.ExamplesBackpropagatedTo = targetReport{TargetAccuracy: target, EvalEvery: cfg.EvalEvery, Rule: reachRule}
@@ -150,10 +137,10 @@ func buildReport(cfg trainer.Config, st trainer.State, tallies []armTally, targe
 			ExamplesForwarded:      t.examplesForward,
 			ComputeFLOPs:           t.computeFLOPs,
 			Scans:                  t.scans,
-			TrainLoss:              jfloat(math.NaN()),
-			TestLoss:               jfloat(math.NaN()),
-			TestAccuracy:           jfloat(math.NaN()),
-			TrainSeconds:           jfloat(t.stepSeconds),
+			TrainLoss:              float64(math.NaN()),
+			TestLoss:               float64(math.NaN()),
+			TestAccuracy:           float64(math.NaN()),
+			TrainSeconds:           float64(t.stepSeconds),
 			Evals:                  len(t.evals),
 		}
 		if i < len(cfg.Arms) {
@@ -167,18 +154,18 @@ func buildReport(cfg trainer.Config, st trainer.State, tallies []armTally, targe
 			a.Name = st.Arms[i].Name
 		}
 		if t.stepSeconds > 0 {
-			a.StepsPerSecond = jfloat(float64(t.steps) / t.stepSeconds)
+			a.StepsPerSecond = float64(t.steps) / t.stepSeconds
 		}
 		if n := len(t.evals); n > 0 {
 			last := t.evals[n-1]
-			a.TestLoss, a.TestAccuracy = jfloat(last.TestLoss), jfloat(last.TestAccuracy)
-			a.TrainLoss = jfloat(last.TrainLoss)
+			a.TestLoss, a.TestAccuracy = float64(last.TestLoss), float64(last.TestAccuracy)
+			a.TrainLoss = float64(last.TrainLoss)
 		}
 		if t.lossN > 0 { // steps after the last evaluation
-			a.TrainLoss = jfloat(t.lossSum / float64(t.lossN))
+			a.TrainLoss = float64(t.lossSum / float64(t.lossN))
 		}
 		if noisy && t.steps > 0 {
-			f := jfloat(t.flippedSum / float64(t.steps))
+			f := float64(t.flippedSum / float64(t.steps))
 			a.SelectedFlippedShare = &f
 		}
 		if to := reachOf(t.evals, target); to != nil {
@@ -220,17 +207,17 @@ func backpropOf(r *reachReport) float64 { return float64(r.ExamplesBackpropagate
 func computeOf(r *reachReport) float64  { return float64(r.ComputeFLOPs) }
 
 // reachRatio returns of(a)/of(b) when both reached the target, else nil.
-func reachRatio(a, b *reachReport, of func(*reachReport) float64) *jfloat {
+func reachRatio(a, b *reachReport, of func(*reachReport) float64) *float64 {
 	if a == nil || b == nil || of(b) <= 0 {
 		return nil
 	}
-	r := jfloat(of(a) / of(b))
+	r := float64(of(a) / of(b))
 	return &r
 }
 
 // writeJSON writes r as one JSON object and a newline.
 func writeJSON(w io.Writer, r trainReport) error {
-	b, err := json.Marshal(r)
+	b, err := finitejson.Marshal(r) // a diverged run's NaN losses are null
 	if err != nil {
 		return fmt.Errorf("encoding the report: %w", err)
 	}

@@ -21,9 +21,9 @@ func TestJfloat(t *testing.T) {
 		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
 	}
 	for _, tc := range tests {
-		b, err := json.Marshal(jfloat(tc.x))
+		b, err := json.Marshal(float64(tc.x))
 		if err != nil || string(b) != tc.want {
-			t.Errorf("Marshal(jfloat(%v)) = %s, %v; want %s", tc.x, b, err, tc.want)
+			t.Errorf("Marshal(float64(%v)) = %s, %v; want %s", tc.x, b, err, tc.want)
 		}
 	}
 }

@@ -8,16 +8,16 @@ import (
 // deviation (n-1 in the denominator; 0 for a single value) and the range,
 // over N values. With no values every figure is null.
 type stat struct {
-	N    int    `json:"n"`
-	Mean jfloat `json:"mean"`
-	SD   jfloat `json:"sd"`
-	Min  jfloat `json:"min"`
-	Max  jfloat `json:"max"`
+	N    int     `json:"n"`
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
 }
 
 // summarize returns the stat of xs.
 func summarize(xs []float64) stat {
-	s := stat{N: len(xs), Mean: jfloat(math.NaN()), SD: jfloat(math.NaN()), Min: jfloat(math.NaN()), Max: jfloat(math.NaN())}
+	s := stat{N: len(xs), Mean: float64(math.NaN()), SD: float64(math.NaN()), Min: float64(math.NaN()), Max: float64(math.NaN())}
 	if len(xs) == 0 {
 		return s
 	}
@@ -35,7 +35,7 @@ func summarize(xs []float64) stat {
 	if len(xs) > 1 {
 		sd = math.Sqrt(ss / float64(len(xs)-1))
 	}
-	s.Mean, s.SD, s.Min, s.Max = jfloat(mean), jfloat(sd), jfloat(lo), jfloat(hi)
+	s.Mean, s.SD, s.Min, s.Max = float64(mean), float64(sd), float64(lo), float64(hi)
 	return s
 }
 

@@ -20,7 +20,7 @@ func TestSummarize(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := summarize(tc.xs)
-			near := func(got jfloat, want float64) bool { return math.Abs(float64(got)-want) < 1e-12 }
+			near := func(got float64, want float64) bool { return math.Abs(float64(got)-want) < 1e-12 }
 			if s.N != len(tc.xs) || !near(s.Mean, tc.mean) || !near(s.SD, tc.sd) || !near(s.Min, tc.min) || !near(s.Max, tc.max) {
 				t.Errorf("summarize(%v) = %+v, want n %d mean %v sd %v min %v max %v", tc.xs, s, len(tc.xs), tc.mean, tc.sd, tc.min, tc.max)
 			}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 )
 
 // CSVHeader is the header row of ExportCSV.
@@ -124,12 +125,12 @@ func (s *Store) ExportJSON(w io.Writer, id int64) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(r); err != nil {
+	b, err := finitejson.MarshalIndent(r, "", " ")
+	if err != nil {
 		return fmt.Errorf("store: export run %d as JSON: %w", id, err)
 	}
-	return nil
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // ExportName is a safe download file name for run id, e.g.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer"
+
+	"github.com/ohemlab/ohemlab/internal/finitejson"
 )
 
 // runState is the writer's view of the run being recorded.
@@ -406,11 +408,11 @@ func (w *txWriter) eval(run int64, e *Eval) error {
 		}
 		w.insEval = st
 	}
-	pc := make([]*float64, len(e.PerClass))
-	for i, v := range e.PerClass {
-		pc[i] = fin(v)
+	pc := e.PerClass
+	if pc == nil {
+		pc = []float64{}
 	}
-	pcJSON, err := json.Marshal(pc)
+	pcJSON, err := finitejson.Marshal(pc)
 	if err != nil {
 		return err
 	}

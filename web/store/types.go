@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"math"
 	"time"
 
@@ -68,8 +67,8 @@ type Change struct {
 }
 
 // Metric is one arm's training step, as the protocol's summary row.
-// Non-finite losses (a diverged step) are kept as NaN and written to JSON as
-// null.
+// Non-finite losses (a diverged step) are kept as NaN; ExportJSON and the
+// server write them as null (package finitejson).
 type Metric struct {
 	Arm              int        `json:"arm"`
 	Step             int64      `json:"step"`
@@ -140,52 +139,4 @@ func fin(x float64) *float64 {
 		return nil
 	}
 	return &x
-}
-
-// MarshalJSON writes non-finite values as null.
-func (m Metric) MarshalJSON() ([]byte, error) {
-	var q [5]*float64
-	for i, v := range m.Q {
-		q[i] = fin(v)
-	}
-	return json.Marshal(struct {
-		Arm              int         `json:"arm"`
-		Step             int64       `json:"step"`
-		Version          int64       `json:"version"`
-		BatchLoss        *float64    `json:"batch_loss"`
-		SelLoss          *float64    `json:"sel_loss"`
-		Q                [5]*float64 `json:"q"`
-		KeptShare        *float64    `json:"kept_share"`
-		SelFlippedShare  *float64    `json:"sel_flipped_share"`
-		ExamplesSeen     int64       `json:"examples_seen"`
-		ExamplesBackprop int64       `json:"examples_backprop"`
-		Wall             *float64    `json:"wall"`
-		ExamplesForward  int64       `json:"examples_forwarded"`
-		ComputeFLOPs     int64       `json:"compute_flops"`
-		Scanned          int         `json:"scanned,omitempty"`
-	}{m.Arm, m.Step, m.Version, fin(m.BatchLoss), fin(m.SelLoss), q, fin(m.KeptShare),
-		fin(m.SelFlippedShare), m.ExamplesSeen, m.ExamplesBackprop, fin(m.Wall), m.ExamplesForward, m.ComputeFLOPs, m.Scanned})
-}
-
-// MarshalJSON writes non-finite values as null.
-func (e Eval) MarshalJSON() ([]byte, error) {
-	pc := make([]*float64, len(e.PerClass))
-	for i, v := range e.PerClass {
-		pc[i] = fin(v)
-	}
-	return json.Marshal(struct {
-		Arm              int        `json:"arm"`
-		Step             int64      `json:"step"`
-		Version          int64      `json:"version"`
-		ExamplesBackprop int64      `json:"examples_backprop"`
-		ExamplesForward  int64      `json:"examples_forwarded"`
-		ComputeFLOPs     int64      `json:"compute_flops"`
-		Wall             *float64   `json:"wall"`
-		TestLoss         *float64   `json:"test_loss"`
-		TestAccuracy     *float64   `json:"test_accuracy"`
-		TrainLoss        *float64   `json:"train_loss"`
-		PerClass         []*float64 `json:"per_class"`
-		Confusion        [][]int    `json:"confusion"`
-	}{e.Arm, e.Step, e.Version, e.ExamplesBackprop, e.ExamplesForward, e.ComputeFLOPs, fin(e.Wall), fin(e.TestLoss),
-		fin(e.TestAccuracy), fin(e.TrainLoss), pc, e.Confusion})
 }

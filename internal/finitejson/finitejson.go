@@ -1,22 +1,40 @@
-package web
+// Package finitejson encodes JSON like encoding/json, except that NaN and
+// ±Inf, which JSON cannot represent and a diverging run produces, are
+// written as null instead of failing. It is the one place the program
+// handles non-finite numbers in JSON: the server's frames and responses,
+// the saved runs' export and the headless report.
+package finitejson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
 )
 
-// marshalJSON marshals v like json.Marshal, except that NaN and ±Inf
-// (which JSON cannot represent and a diverging run produces) are written as
-// null instead of failing. The fast path is plain json.Marshal.
-func marshalJSON(v any) ([]byte, error) {
+// Marshal marshals v like json.Marshal, except that NaN and ±Inf are
+// written as null. The fast path is plain json.Marshal.
+func Marshal(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	var uve *json.UnsupportedValueError
 	if err == nil || !errors.As(err, &uve) {
 		return b, err
 	}
 	return json.Marshal(finiteTree(reflect.ValueOf(v)))
+}
+
+// MarshalIndent is Marshal with json.MarshalIndent's layout.
+func MarshalIndent(v any, prefix, indent string) ([]byte, error) {
+	b, err := Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, prefix, indent); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // finiteTree converts v into plain maps, slices and scalars (following the
@@ -76,7 +94,7 @@ func finiteTree(v reflect.Value) any {
 		}
 		return out
 	case reflect.Struct:
-		out := make(map[string]any)
+		out := &object{}
 		structFields(v, out)
 		return out
 	default:
@@ -101,9 +119,47 @@ func asMarshaler(v reflect.Value) (any, bool) {
 	return json.RawMessage(b), true
 }
 
+// object is a JSON object whose keys keep the order they were added in:
+// a struct's fields, as encoding/json writes them.
+type object struct {
+	keys []string
+	vals []any
+}
+
+func (o *object) set(k string, v any) {
+	for i, x := range o.keys {
+		if x == k {
+			o.vals[i] = v
+			return
+		}
+	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+// MarshalJSON writes the keys in order.
+func (o *object) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, k := range o.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := json.Marshal(o.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	return append(b, '}'), nil
+}
+
 // structFields adds v's exported fields to out under their JSON names,
 // flattening embedded structs and honouring "-" and omitempty.
-func structFields(v reflect.Value, out map[string]any) {
+func structFields(v reflect.Value, out *object) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -136,7 +192,7 @@ func structFields(v reflect.Value, out map[string]any) {
 		if opts == "omitempty" && isEmpty(fv) {
 			continue
 		}
-		out[name] = finiteTree(fv)
+		out.set(name, finiteTree(fv))
 	}
 }
 
