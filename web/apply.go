@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ohemlab/ohemlab/trainer"
@@ -130,18 +129,16 @@ func (s *Server) applyControl(c Control, control bool, remote string) (int64, er
 // checkDataName rejects datasets a client may not choose: CSV files other
 // than the ones uploaded to this server (no reading arbitrary paths).
 func (s *Server) checkDataName(name string) error {
-	path, ok := strings.CutPrefix(name, data.CSVPrefix)
-	if !ok {
+	if !strings.HasPrefix(name, data.CSVPrefix) {
 		return nil
 	}
 	if s.opts.UploadDir == "" {
 		return badRequest("reset: dataset %q: CSV files can only be used through POST /api/upload, which this server does not offer", clip(name))
 	}
-	dir, base := filepath.Split(filepath.Clean(path))
-	if filepath.Clean(dir) != filepath.Clean(s.opts.UploadDir) || !uploadName.MatchString(base) {
+	if _, ok := s.uploadedFile(name); !ok {
 		return badRequest("reset: dataset %q: only files uploaded with POST /api/upload can be used", clip(name))
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(strings.TrimPrefix(name, data.CSVPrefix)); err != nil {
 		return badRequest("reset: dataset %q: this server has no such upload (uploads no saved run uses are deleted): upload the file again", s.publicName(name))
 	}
 	return nil

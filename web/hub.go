@@ -7,6 +7,7 @@ import (
 
 	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
 // maxPending bounds the events waiting for the hub goroutine. Beyond it
@@ -14,8 +15,9 @@ import (
 // the trainer.
 const maxPending = 1 << 14
 
-// maxArms bounds the arm numbers the hub keeps batch frames for.
-const maxArms = 16
+// maxArms bounds the arm numbers the hub keeps batch frames for: the
+// experiment's own limit.
+const maxArms = experiment.MaxArms
 
 // hub receives the trainer's events, numbers them, keeps the history and
 // fans frames out to the viewers. Publish only appends to a slice under a

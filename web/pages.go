@@ -16,6 +16,7 @@ import (
 	"github.com/ohemlab/ohemlab/internal/finitejson"
 	"github.com/ohemlab/ohemlab/templates"
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/data"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 	"github.com/ohemlab/ohemlab/web/store"
 )
@@ -127,15 +128,15 @@ func (p *pages) runs(w http.ResponseWriter, r *http.Request) {
 // file by its base name (uploads are named by their hash: shortened), so
 // that no server path reaches the page's text.
 func datasetLabel(name string) string {
-	rest, ok := strings.CutPrefix(name, "csv:")
+	rest, ok := strings.CutPrefix(name, data.CSVPrefix)
 	if !ok {
 		return name
 	}
 	base := filepath.Base(rest)
-	if stem, ok := strings.CutSuffix(base, ".csv"); ok && len(stem) == 64 {
-		base = "upload " + stem[:8]
+	if uploadName.MatchString(base) {
+		base = uploadLabel(base)
 	}
-	return "csv: " + base
+	return data.CSVPrefix + " " + base
 }
 
 // statusView is the banner of a state.

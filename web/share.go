@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ohemlab/ohemlab/trainer"
+	"github.com/ohemlab/ohemlab/trainer/data"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) serveShare(w http.ResponseWriter, r *http.Request) {
 
 // shareOf encodes cfg as a link.
 func shareOf(cfg trainer.Config) shareResponse {
-	if strings.HasPrefix(cfg.Data.Name, "csv:") {
+	if strings.HasPrefix(cfg.Data.Name, data.CSVPrefix) {
 		return shareResponse{Query: "", Shareable: false,
 			Why: "an experiment on your own CSV data cannot be shared by link: the file lives on this server only"}
 	}

@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,15 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/ohemlab/ohemlab/trainer/data"
 )
-
-// uploadName matches the file names POST /api/upload creates: the
-// SHA-256 of the content.
-var uploadName = regexp.MustCompile(`^[0-9a-f]{64}\.csv$`)
 
 // uploadOK is the body of a successful upload.
 type uploadOK struct {
@@ -67,13 +60,12 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	sum := sha256.Sum256(body)
 	if err := os.MkdirAll(s.opts.UploadDir, 0o700); err != nil {
 		s.log.Error("upload dir", "err", err)
 		writeError(w, http.StatusInternalServerError, "cannot store the upload")
 		return
 	}
-	path := filepath.Join(s.opts.UploadDir, hex.EncodeToString(sum[:])+".csv")
+	path := filepath.Join(s.opts.UploadDir, uploadFileName(body))
 	if err := os.WriteFile(path, body, 0o600); err != nil {
 		s.log.Error("upload write", "err", err)
 		writeError(w, http.StatusInternalServerError, "cannot store the upload")

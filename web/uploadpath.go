@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/ohemlab/ohemlab/trainer"
@@ -9,20 +12,46 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
 
-// Uploaded CSV files live in the server's upload folder, and the trainer
-// names them by their full path. No server path reaches a client: the
-// state, hello and config frames name an upload "csv:<sha256>.csv"
-// (publicName), and a reset that names one that way is resolved back to the
-// file in the upload folder (privateName).
+// The upload naming rule, in one place: POST /api/upload stores a file
+// under the SHA-256 of its content (uploadFileName) in the server's upload
+// folder, and the trainer names it by its full path. No server path
+// reaches a client: the state, hello and config frames name an upload
+// "csv:<sha256>.csv" (publicName), and a reset that names one that way is
+// resolved back to the file in the upload folder (privateName).
+
+// uploadName matches the file names POST /api/upload creates: the
+// SHA-256 of the content, then .csv.
+var uploadName = regexp.MustCompile(`^[0-9a-f]{64}\.csv$`)
+
+// uploadFileName is the name POST /api/upload gives a file's content.
+func uploadFileName(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:]) + ".csv"
+}
+
+// uploadedFile returns the file name of dataset name when it is a file
+// uploaded to this server ("csv:" + the upload folder + an upload name).
+func (s *Server) uploadedFile(name string) (base string, ok bool) {
+	path, isCSV := strings.CutPrefix(name, data.CSVPrefix)
+	if !isCSV || s.opts.UploadDir == "" {
+		return "", false
+	}
+	dir, base := filepath.Split(filepath.Clean(path))
+	if filepath.Clean(dir) != filepath.Clean(s.opts.UploadDir) || !uploadName.MatchString(base) {
+		return "", false
+	}
+	return base, true
+}
+
+// uploadLabel is how the page names an uploaded file: by the start of
+// its hash.
+func uploadLabel(base string) string {
+	return "upload " + base[:8]
+}
 
 // publicName returns the dataset name a client sees.
 func (s *Server) publicName(name string) string {
-	path, ok := strings.CutPrefix(name, data.CSVPrefix)
-	if !ok || s.opts.UploadDir == "" {
-		return name
-	}
-	dir, base := filepath.Split(filepath.Clean(path))
-	if filepath.Clean(dir) == filepath.Clean(s.opts.UploadDir) && uploadName.MatchString(base) {
+	if base, ok := s.uploadedFile(name); ok {
 		return data.CSVPrefix + base
 	}
 	return name

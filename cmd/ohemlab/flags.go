@@ -157,8 +157,8 @@ func (e *expFlags) applyArm(cfg *trainer.Config, i int, set map[string]bool) err
 // parseCompare parses the two strategy names of --compare.
 func parseCompare(s string) ([]string, error) {
 	parts := strings.Split(s, ",")
-	if len(parts) != 2 {
-		return nil, fmt.Errorf("want exactly two comma-separated strategies, e.g. topk,random; got %q", s)
+	if len(parts) != experiment.MaxArms {
+		return nil, fmt.Errorf("want exactly %d comma-separated strategies, e.g. topk,random; got %q", experiment.MaxArms, s)
 	}
 	strategy := experiment.Lookup("strategy")
 	for i, p := range parts {

@@ -29,7 +29,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"train", "--ratio", "1.5"}, []string{"--ratio: ", "greater than 0 and at most 1"}},
 		{[]string{"train", "--ratio", "0"}, []string{"--ratio: ", "greater than 0 and at most 1"}},
 		{[]string{"train", "--m", "3", "--ratio", "0.5"}, []string{"--m and --ratio"}},
-		{[]string{"train", "--compare", "topk"}, []string{"--compare", "exactly two"}},
+		{[]string{"train", "--compare", "topk"}, []string{"--compare", "exactly 2"}},
 		{[]string{"train", "--compare", "topk,bogus"}, []string{"--compare", `"bogus"`, "topk"}},
 		{[]string{"train", "--compare", "topk,random", "--strategy", "all"}, []string{"--compare and --strategy"}},
 		{[]string{"train", "--hidden", "16,x"}, []string{"--hidden: ", "between 1 and 4096"}},

@@ -11,8 +11,9 @@ import (
 	"github.com/ohemlab/ohemlab/trainer"
 )
 
-// TestJfloat checks that non-finite numbers become null.
-func TestJfloat(t *testing.T) {
+// TestReportNonFinite checks that the report's numbers are written as
+// encoding/json writes them, and a diverged run's NaN and ±Inf as null.
+func TestReportNonFinite(t *testing.T) {
 	tests := []struct {
 		x    float64
 		want string
@@ -21,9 +22,12 @@ func TestJfloat(t *testing.T) {
 		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
 	}
 	for _, tc := range tests {
-		b, err := json.Marshal(float64(tc.x))
-		if err != nil || string(b) != tc.want {
-			t.Errorf("Marshal(float64(%v)) = %s, %v; want %s", tc.x, b, err, tc.want)
+		var b strings.Builder
+		if err := writeJSON(&b, trainReport{TrainLoss: tc.x}); err != nil {
+			t.Fatal(err)
+		}
+		if want := `"train_loss":` + tc.want + `,`; !strings.Contains(b.String(), want) {
+			t.Errorf("train_loss %v: report %s, want it to contain %s", tc.x, b.String(), want)
 		}
 	}
 }
