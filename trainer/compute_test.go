@@ -24,7 +24,7 @@ func TestForwardFLOPs(t *testing.T) {
 	}
 }
 
-// TestComputeCounts checks examples_forwarded, examples_backprop and
+// TestComputeCounts checks examples_forwarded, examples_backpropagated and
 // compute_flops of every strategy after a short run against counts made
 // from the batch events: K forwarded per step (offline: M per step plus
 // every pool scan), the selected examples backpropagated, and FLOPs of

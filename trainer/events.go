@@ -57,7 +57,7 @@ type BatchEvent struct {
 	SelFlippedShare  float64 `json:"sel_flipped_share"`
 	StepSeconds      float64 `json:"step_seconds"` // wall time of the training step
 	ExamplesSeen     int64   `json:"examples_seen"`
-	ExamplesBackprop int64   `json:"examples_backprop"`
+	ExamplesBackprop int64   `json:"examples_backpropagated"`
 	// ExamplesForward counts the training examples forwarded so far, pool
 	// scans included, evaluation excluded; ComputeFLOPs is their forward
 	// and backward work (the convention is in compute.go and the README).
@@ -88,7 +88,7 @@ type EvalEvent struct {
 	Arm              int       `json:"arm"`
 	Step             int64     `json:"step"`
 	Version          int64     `json:"version"`
-	ExamplesBackprop int64     `json:"examples_backprop"`
+	ExamplesBackprop int64     `json:"examples_backpropagated"`
 	ExamplesForward  int64     `json:"examples_forwarded"`
 	ComputeFLOPs     int64     `json:"compute_flops"`
 	WallSeconds      float64   `json:"wall_seconds"`

@@ -35,7 +35,7 @@ type ArmState struct {
 	Name             string     `json:"name"`
 	Step             int64      `json:"step"`
 	ExamplesSeen     int64      `json:"examples_seen"`
-	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesBackprop int64      `json:"examples_backpropagated"`
 	ExamplesForward  int64      `json:"examples_forwarded"`
 	ComputeFLOPs     int64      `json:"compute_flops"`
 	WallSeconds      float64    `json:"wall_seconds"`

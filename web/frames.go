@@ -79,7 +79,7 @@ type batchWire struct {
 	SelLoss          float64    `json:"sel_loss"`
 	SelFlippedShare  float64    `json:"sel_flipped_share"`
 	ExamplesSeen     int64      `json:"examples_seen"`
-	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesBackprop int64      `json:"examples_backpropagated"`
 	ExamplesForward  int64      `json:"examples_forwarded"`
 	ComputeFLOPs     int64      `json:"compute_flops"`
 	Scanned          int        `json:"scanned,omitempty"`

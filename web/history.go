@@ -21,7 +21,7 @@ type Row struct {
 	KeptShare        float64    `json:"kept_share"`
 	SelFlippedShare  float64    `json:"sel_flipped_share"`
 	ExamplesSeen     int64      `json:"examples_seen"`
-	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesBackprop int64      `json:"examples_backpropagated"`
 	Wall             float64    `json:"wall"`
 	ExamplesForward  int64      `json:"examples_forwarded"`
 	ComputeFLOPs     int64      `json:"compute_flops"`

@@ -315,7 +315,7 @@ var benchFrame = func() []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"seq":%d,"arm":0,"step":%d,"version":1,"batch_loss":0.19063420704969758,"sel_loss":0.6263171406462789,"q":[0.00028514862,0.0041415985,0.054312192,0.42891374,4.1786695],"kept_share":0.82,"sel_flipped_share":0,"examples_seen":60928,"examples_backprop":15232,"wall":3.5}`, 481+i, 476+i)
+		fmt.Fprintf(&b, `{"seq":%d,"arm":0,"step":%d,"version":1,"batch_loss":0.19063420704969758,"sel_loss":0.6263171406462789,"q":[0.00028514862,0.0041415985,0.054312192,0.42891374,4.1786695],"kept_share":0.82,"sel_flipped_share":0,"examples_seen":60928,"examples_backpropagated":15232,"wall":3.5}`, 481+i, 476+i)
 	}
 	b.WriteString(`],"type":"batch","seq":491,"arm":0,"step":486,"losses":[`)
 	for i := range 128 {

@@ -70,7 +70,7 @@ export function addRow(r) {
   if (r.step <= a.lastStep) return;
   a.lastStep = r.step;
   a.step.push(r.step);
-  a.backprop.push(r.examples_backprop);
+  a.backprop.push(r.examples_backpropagated);
   a.wall.push(r.wall);
   a.loss.push(r.batch_loss);
   a.sel.push(r.sel_loss);
@@ -99,7 +99,7 @@ export function addEval(e) {
   const item = {
     seq: e.seq || 0,
     step: e.step,
-    backprop: e.examples_backprop,
+    backprop: e.examples_backpropagated,
     fwd: e.examples_forwarded || 0,
     flops: e.compute_flops || 0,
     wall: e.wall_seconds,

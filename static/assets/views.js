@@ -489,7 +489,7 @@ function armStrategy(i) {
 // loadRunInto replaces the charts' series with a saved run's.
 function runSeries(run, armOffset) {
   (run.metrics || []).forEach((m) => addRow(Object.assign({}, m, { arm: (m.arm || 0) + armOffset, seq: 0 })));
-  (run.evals || []).forEach((e) => addEval({ arm: (e.arm || 0) + armOffset, step: e.step, examples_backprop: e.examples_backprop, examples_forwarded: e.examples_forwarded, compute_flops: e.compute_flops, wall_seconds: e.wall, test_loss: e.test_loss, test_accuracy: e.test_accuracy, train_loss: e.train_loss }));
+  (run.evals || []).forEach((e) => addEval({ arm: (e.arm || 0) + armOffset, step: e.step, examples_backpropagated: e.examples_backpropagated, examples_forwarded: e.examples_forwarded, compute_flops: e.compute_flops, wall_seconds: e.wall, test_loss: e.test_loss, test_accuracy: e.test_accuracy, train_loss: e.train_loss }));
   if (armOffset === 0) {
     // The run's first config is what the first change changed from.
     addConfig({ step: 0, version: 0, changed: [], reset: true, config: run.config_start || null });
@@ -532,7 +532,7 @@ function replicateSeries(runs) {
       if (ms.some((m) => !m)) continue;
       const num = (k) => mean(ms.map((m) => (m[k] === null || m[k] === undefined ? NaN : m[k])));
       addRow({ arm: j, step, seq: 0, batch_loss: num("batch_loss"), sel_loss: num("sel_loss"), kept_share: num("kept_share"),
-        sel_flipped_share: num("sel_flipped_share"), examples_backprop: num("examples_backprop"), examples_forwarded: num("examples_forwarded"),
+        sel_flipped_share: num("sel_flipped_share"), examples_backpropagated: num("examples_backpropagated"), examples_forwarded: num("examples_forwarded"),
         compute_flops: num("compute_flops"), wall: num("wall"), q: [0, 1, 2, 3, 4].map((k) => mean(ms.map((m) => (m.q || [])[k] ?? NaN))),
         scanned: ms[0].scanned });
     }
@@ -541,7 +541,7 @@ function replicateSeries(runs) {
       const es = evals.map((m) => m.get(step));
       if (es.some((e) => !e)) continue;
       const accs = es.map((e) => e.test_accuracy);
-      addEval({ arm: j, step, examples_backprop: mean(es.map((e) => e.examples_backprop)), examples_forwarded: mean(es.map((e) => e.examples_forwarded || 0)),
+      addEval({ arm: j, step, examples_backpropagated: mean(es.map((e) => e.examples_backpropagated)), examples_forwarded: mean(es.map((e) => e.examples_forwarded || 0)),
         compute_flops: mean(es.map((e) => e.compute_flops || 0)), wall_seconds: mean(es.map((e) => e.wall)), test_loss: mean(es.map((e) => e.test_loss)),
         test_accuracy: mean(accs), train_loss: mean(es.map((e) => e.train_loss)) });
       band.step.push(step);

@@ -15,7 +15,7 @@ import (
 
 // CSVHeader is the header row of ExportCSV.
 var CSVHeader = []string{"arm", "step", "version", "batch_loss", "sel_loss", "q_min", "q10", "q50", "q90", "q_max",
-	"kept_share", "sel_flipped_share", "examples_seen", "examples_backprop", "wall_seconds",
+	"kept_share", "sel_flipped_share", "examples_seen", "examples_backpropagated", "wall_seconds",
 	"examples_forwarded", "compute_flops", "scanned", "kind", "test_loss", "test_accuracy", "eval_train_loss", "changed"}
 
 // ExportCSV writes run id's series as CSV: CSVHeader, then in step order

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"math"
 	"time"
 
@@ -79,7 +80,7 @@ type Metric struct {
 	KeptShare        float64    `json:"kept_share"`
 	SelFlippedShare  float64    `json:"sel_flipped_share"`
 	ExamplesSeen     int64      `json:"examples_seen"`
-	ExamplesBackprop int64      `json:"examples_backprop"`
+	ExamplesBackprop int64      `json:"examples_backpropagated"`
 	Wall             float64    `json:"wall"`
 	// ExamplesForward and ComputeFLOPs are the training forwards and FLOPs
 	// so far (0 in runs saved before they were counted); Scanned is the
@@ -94,7 +95,7 @@ type Eval struct {
 	Arm              int       `json:"arm"`
 	Step             int64     `json:"step"`
 	Version          int64     `json:"version"`
-	ExamplesBackprop int64     `json:"examples_backprop"`
+	ExamplesBackprop int64     `json:"examples_backpropagated"`
 	ExamplesForward  int64     `json:"examples_forwarded"`
 	ComputeFLOPs     int64     `json:"compute_flops"`
 	Wall             float64   `json:"wall"`
@@ -123,7 +124,7 @@ type ArmSummary struct {
 	Name             string   `json:"name"`
 	Steps            int64    `json:"steps"`
 	ExamplesSeen     int64    `json:"examples_seen"`
-	ExamplesBackprop int64    `json:"examples_backprop"`
+	ExamplesBackprop int64    `json:"examples_backpropagated"`
 	WallSeconds      float64  `json:"wall_seconds"`
 	BatchLoss        *float64 `json:"batch_loss,omitempty"`
 	Evals            int      `json:"evals"`
@@ -131,6 +132,24 @@ type ArmSummary struct {
 	TestAccuracy     *float64 `json:"test_accuracy,omitempty"`
 	BestTestAccuracy *float64 `json:"best_test_accuracy,omitempty"`
 	BestStep         int64    `json:"best_step,omitempty"`
+}
+
+// UnmarshalJSON reads an arm summary, also as saved before the wire name
+// became examples_backpropagated (runs saved with "examples_backprop").
+func (a *ArmSummary) UnmarshalJSON(b []byte) error {
+	type plain ArmSummary
+	var v struct {
+		plain
+		Old *int64 `json:"examples_backprop"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*a = ArmSummary(v.plain)
+	if v.Old != nil && a.ExamplesBackprop == 0 {
+		a.ExamplesBackprop = *v.Old
+	}
+	return nil
 }
 
 // fin returns &x, or nil when x is NaN or infinite.
