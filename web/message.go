@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ohemlab/ohemlab/internal/jsontype"
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
@@ -318,7 +319,7 @@ func describeJSONError(err error) error {
 		if i := strings.LastIndexByte(field, '.'); i >= 0 {
 			field = field[i+1:]
 		}
-		return fmt.Errorf("field %q: want %s, got JSON %s", field, goTypeName(te.Type.String()), te.Value)
+		return fmt.Errorf("field %q: want %s, got JSON %s", field, jsontype.Want(te.Type), te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("malformed JSON: the message ends early")
 	}
@@ -327,25 +328,6 @@ func describeJSONError(err error) error {
 		return fmt.Errorf("unknown field %s", clip(rest))
 	}
 	return errors.New(strings.TrimPrefix(msg, "json: "))
-}
-
-// goTypeName names a Go type as a JSON value a person would send.
-func goTypeName(t string) string {
-	t = strings.TrimPrefix(t, "*")
-	switch {
-	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
-		return "an integer in range"
-	case strings.HasPrefix(t, "float"):
-		return "a number"
-	case t == "string":
-		return "a string"
-	case t == "bool":
-		return "true or false"
-	case strings.HasPrefix(t, "[]"):
-		return "an array"
-	default:
-		return "an object"
-	}
 }
 
 // clip shortens user-supplied text quoted in an error message.

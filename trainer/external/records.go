@@ -23,6 +23,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ohemlab/ohemlab/internal/jsontype"
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer/experiment"
 )
@@ -215,7 +216,7 @@ func jsonError(err error, body []byte) string {
 		if te.Field == "" {
 			return fmt.Sprintf("request must be a JSON object, got JSON %s", te.Value)
 		}
-		return fmt.Sprintf("field %q: got JSON %s, want %s", te.Field, te.Value, kindName(te.Type.String()))
+		return fmt.Sprintf("field %q: got JSON %s, want %s", te.Field, te.Value, jsontype.Want(te.Type))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "malformed JSON: the request ends early"
 	}
@@ -229,23 +230,6 @@ func nonFinite(b []byte, off int64) bool {
 	hi := min(len(b), int(off)+9)
 	w := string(b[lo:hi])
 	return strings.Contains(w, "NaN") || strings.Contains(w, "Infinity")
-}
-
-func kindName(t string) string {
-	t = strings.TrimPrefix(t, "*")
-	switch {
-	case strings.HasPrefix(t, "[]"):
-		return "an array"
-	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
-		return "an integer in range"
-	case strings.HasPrefix(t, "float"):
-		return "a number"
-	case t == "string":
-		return "a string"
-	case t == "bool":
-		return "true or false"
-	}
-	return "an object"
 }
 
 // check validates what does not depend on the run.
