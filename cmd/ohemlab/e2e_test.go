@@ -1057,6 +1057,30 @@ func TestE2ESavedRuns(t *testing.T) {
 		}
 	})
 
+	t.Run("pin", func(t *testing.T) {
+		// A pinned run is never deleted to keep the store within its
+		// limits: Pin, then Unpin, from the panel.
+		tb.do(t, "pin the moons run", 10*time.Second, chromedp.Click(chromedp.CSS(row(moons.ID)+` button[data-run-action="pin"]`)))
+		tb.waitFor(t, "the pin in the list", fmt.Sprintf(`(r => r && r.querySelector('.pin-badge') && r.querySelector('button[data-run-action="pin"]').dataset.pinned === 'true')(document.querySelector('%s'))`, row(moons.ID)), 10*time.Second)
+		pinned := func() bool {
+			var r struct {
+				Pinned bool `json:"pinned"`
+			}
+			if code := getJSONAt(t, base, fmt.Sprintf("api/runs/%d", moons.ID), &r); code != 200 {
+				t.Fatalf("GET run %d: %d", moons.ID, code)
+			}
+			return r.Pinned
+		}
+		if !pinned() {
+			t.Errorf("the server does not have run %d pinned", moons.ID)
+		}
+		tb.do(t, "unpin it", 10*time.Second, chromedp.Click(chromedp.CSS(row(moons.ID)+` button[data-run-action="pin"]`)))
+		tb.waitFor(t, "the pin gone", fmt.Sprintf(`(r => r && !r.querySelector('.pin-badge'))(document.querySelector('%s'))`, row(moons.ID)), 10*time.Second)
+		if pinned() {
+			t.Errorf("run %d still pinned after Unpin", moons.ID)
+		}
+	})
+
 	t.Run("delete", func(t *testing.T) {
 		del := chromedp.Click(chromedp.CSS(row(circle.ID) + ` button[data-run-action="delete"]`))
 		// Cancelling the confirmation keeps the run.
