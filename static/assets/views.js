@@ -387,8 +387,8 @@ function initDataMap() {
       showDetail(p, null);
     }
   });
-  // The data map and the hardest-so-far list are fetched every few seconds
-  // while on screen, every 15-20 s while scrolled away.
+  // The data map and the hardest-so-far list are fetched every 3-4 s while
+  // on screen, half as often while scrolled away.
   const seen = (sel) => {
     const r = ($(sel) || document.body).getBoundingClientRect();
     return r.bottom > 0 && r.top < window.innerHeight;
@@ -396,11 +396,11 @@ function initDataMap() {
   let dmTick = 0, hardTick = 0;
   setInterval(() => {
     if (document.hidden || !S.connected) return;
-    if (seen("#datamap") || ++dmTick % 5 === 0) refreshDataMap();
+    if (seen("#datamap") || ++dmTick % 2 === 0) refreshDataMap();
   }, 3000);
   setInterval(() => {
     if (document.hidden || !S.connected || S.replay) return;
-    if (seen("#hardest") || ++hardTick % 5 === 0) refreshFragment("hardest");
+    if (seen("#hardest") || ++hardTick % 2 === 0) refreshFragment("hardest");
   }, 4000);
   setInterval(() => {
     if (!document.hidden && S.connected && !S.replay) refreshFragment("runs");
