@@ -265,6 +265,11 @@ class Client:
                     if "hello" in e.message or "session" in e.message:
                         self._hello_sent = False  # the server forgot us (restarted)
                     self._cv.notify_all()
+                    if e.status != 400 or not (batches or evals):
+                        # Refused whatever we send (no token, wrong server,
+                        # throttled): do not hammer the server.
+                        self._cv.wait(backoff)
+                        backoff = min(backoff * 2, 2.0)
                 continue
             except (OSError, http.client.HTTPException) as e:
                 self.last_error = e

@@ -27,6 +27,7 @@ class FakeServer:
         self.state = {"ok": True, "revision": 1, "run": 1, "version": 1, "paused": False, "step": False,
                       "eval": False, "speed_cap": 0, "arms": [{"strategy": "topk", "m": 2, "ratio": 0.5}]}
         self.delay = 0.0
+        self.refuse = 0
         fake = self
 
         class H(BaseHTTPRequestHandler):
@@ -37,6 +38,16 @@ class FakeServer:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if fake.refuse:
+                    with fake.cv:
+                        fake.requests.append((body, dict(self.headers)))
+                    out = json.dumps({"error": "feeding training needs the control token"}).encode()
+                    self.send_response(fake.refuse)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                    return
                 with fake.cv:
                     fake.requests.append((body, dict(self.headers)))
                     fake.connections.add(self.client_address)
@@ -192,6 +203,18 @@ class ClientTest(unittest.TestCase):
         self.assertGreater(c.dropped, 0)
         self.assertEqual(steps[-1], 100, "the newest batch is sent")
         self.assertEqual(steps, sorted(steps))
+
+    def test_a_refusing_server_is_not_hammered(self):
+        self.srv.refuse = 403
+        c = self.client()
+        deadline = time.monotonic() + 10
+        while c.last_error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        n = len(self.srv.requests)
+        time.sleep(0.3)
+        self.assertLess(len(self.srv.requests) - n, 10, "retries without back-off")
+        self.assertIsInstance(c.last_error, ohemlab.ClientError)
+        self.assertEqual(c.last_error.status, 403)
 
     def test_reconnects_and_says_hello_again(self):
         c = self.client()
