@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,9 +334,24 @@ func TestPingTimeoutDropsDeadPeer(t *testing.T) {
 	defer c.Close()
 	waitFor(t, "viewer registered", func() bool { return e.s.Viewers() == 1 })
 	waitFor(t, "dead peer dropped", func() bool { return e.s.Viewers() == 0 })
+}
 
-	// A live peer (reading, so answering pings) stays.
+// TestPingKeepsLivePeer checks that a peer answering pings outlives many
+// pong waits: it counts the pings the peer answered rather than sleeping,
+// and the pong wait is long enough that a reader starved of CPU on a loaded
+// machine still answers in time.
+func TestPingKeepsLivePeer(t *testing.T) {
+	const pongWait = 2 * time.Second
+	e := newEnv(t, func(o *Options) {
+		o.PingInterval = 100 * time.Millisecond
+		o.PongWait = pongWait
+	})
 	live, _ := e.dial(t, "")
+	var pings atomic.Int64
+	live.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return live.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
 	go func() {
 		for {
 			if _, _, err := live.ReadMessage(); err != nil {
@@ -343,9 +359,12 @@ func TestPingTimeoutDropsDeadPeer(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(2 * time.Second) // several ping intervals and pong waits
-	if e.s.Viewers() != 1 {
-		t.Errorf("live viewer dropped: %d viewers", e.s.Viewers())
+	// 40 pings at 100 ms span at least 4 s: two pong waits.
+	waitFor(t, "40 pings answered (or the peer dropped)", func() bool {
+		return pings.Load() >= 40 || e.s.Viewers() == 0
+	})
+	if n := e.s.Viewers(); n != 1 {
+		t.Errorf("live viewer dropped after %d answered pings: %d viewers", pings.Load(), n)
 	}
 }
 
