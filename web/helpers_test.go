@@ -99,7 +99,7 @@ func (e *testEnv) dial(t testing.TB, query string) (*websocket.Conn, map[string]
 // readFrame reads one JSON frame within 5 s.
 func readFrame(t testing.TB, c *websocket.Conn) map[string]any {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	mt, b, err := c.ReadMessage()
 	if err != nil {
 		t.Fatalf("read frame: %v", err)
@@ -197,7 +197,7 @@ func (e *testEnv) waitHistory(t testing.TB, seq int64) {
 	})
 }
 
-func deadline() time.Time { return time.Now().Add(5 * time.Second) }
+func deadline() time.Time { return time.Now().Add(30 * time.Second) }
 
 // readAll reads frames until one of each given type has arrived, in any
 // order, and returns the first of each.

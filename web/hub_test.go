@@ -148,7 +148,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		c.Close()
 	}
 	waitFor(t, "viewers gone", func() bool { return e.s.Viewers() == 0 })
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for runtime.NumGoroutine() > http0 {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<16)

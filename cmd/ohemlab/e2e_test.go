@@ -885,7 +885,7 @@ func TestE2ESavedRuns(t *testing.T) {
 
 	// The store writes about every second.
 	var runs []savedRun
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		runs = listRuns(t, base)
 		if len(runs) == 3 && runs[0].Status == "running" || time.Now().After(deadline) {
 			break
