@@ -21,6 +21,7 @@ func sampleControls(disabled bool) ControlsView {
 		Datasets:   []Option{{"mnist", "mnist"}, {"circle", "circle"}, {"csv:/data/x.csv", "csv: x.csv"}},
 		Dataset:    "mnist",
 		Strategies: []string{"all", "random", "topk"},
+		Execs:      []string{"twopass", "mask"},
 		K:          128,
 		LabelNoise: 0.1,
 		Seed:       1,

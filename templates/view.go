@@ -53,6 +53,8 @@ type ControlsView struct {
 	Dataset string
 	// Strategies are the selection strategies offered.
 	Strategies []string
+	// Execs are the execution modes offered.
+	Execs []string
 	// K is the batch size.
 	K int
 	// LabelNoise is the fraction of training labels flipped.

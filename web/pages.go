@@ -158,6 +158,7 @@ func controlsView(st trainer.State, disabled bool) templates.ControlsView {
 		Disabled:   disabled,
 		Dataset:    cfg.Data.Name,
 		Strategies: experiment.Lookup("strategy").Choices,
+		Execs:      experiment.Lookup("exec").Choices,
 		Inputs:     controlInputs(cfg, st.Dataset.NumTrain),
 		K:          cfg.K,
 		LabelNoise: cfg.Data.LabelNoise,
