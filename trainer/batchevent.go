@@ -40,35 +40,51 @@ func (a *arm) event(b *batch, preds []int32, step, version int64, elapsed float6
 			b.set.TrainRowTo(ev.XY[2*i:2*i+2], int(id))
 		}
 	}
-	total := 0.0
 	for i := 0; i < k; i++ {
 		ev.Labels[i] = int32(b.labels[i])
 		ev.Losses[i] = float32(a.losses[i])
 		ev.TrueProb[i] = float32(a.probs[i])
-		total += a.losses[i]
 	}
-	kept, flipped := 0.0, 0
 	for j, i := range a.selIdx {
 		ev.Selected[j] = int32(i)
 		ev.Weights[j] = float32(a.selW[j])
-		kept += a.losses[i]
-		if b.flipped != nil && b.flipped[i] {
-			flipped++
+	}
+	a.quantBuf = SummarizeBatch(ev, a.losses[:k], a.selIdx, b.flipped, a.quantBuf)
+	return ev
+}
+
+// SummarizeBatch fills the batch-level figures of ev (BatchLoss, SelLoss,
+// KeptShare, SelFlippedShare and Quantiles) from the K per-example losses,
+// the selected indices and, when label noise is on, the flipped flags. The
+// built-in trainer and outside training sources both use it, so a batch
+// reads the same whoever trained it. buf is scratch space for the
+// quantiles; the (possibly grown) buffer is returned for reuse.
+func SummarizeBatch[I int | int32](ev *BatchEvent, losses []float64, selected []I, flipped []bool, buf []float64) []float64 {
+	k := len(losses)
+	total := 0.0
+	for _, l := range losses {
+		total += l
+	}
+	kept, nflipped := 0.0, 0
+	for _, i := range selected {
+		kept += losses[i]
+		if flipped != nil && flipped[i] {
+			nflipped++
 		}
 	}
-	a.quantBuf = ohem.Quantiles(a.quantBuf[:0], a.losses[:k], quantileProbs)
-	for i, q := range a.quantBuf {
+	buf = ohem.Quantiles(buf[:0], losses, quantileProbs)
+	for i, q := range buf {
 		ev.Quantiles[i] = float32(q)
 	}
 	ev.BatchLoss = total / float64(k)
-	if n := len(a.selIdx); n > 0 {
+	if n := len(selected); n > 0 {
 		ev.SelLoss = kept / float64(n)
-		ev.SelFlippedShare = float64(flipped) / float64(n)
+		ev.SelFlippedShare = float64(nflipped) / float64(n)
 	}
 	if total > 0 {
 		ev.KeptShare = kept / total
 	} else {
-		ev.KeptShare = float64(len(a.selIdx)) / float64(k)
+		ev.KeptShare = float64(len(selected)) / float64(k)
 	}
-	return ev
+	return buf
 }

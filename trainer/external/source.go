@@ -357,11 +357,9 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 	if b.Flipped != nil {
 		ev.Flipped = slices.Clone(b.Flipped)
 	}
-	total := 0.0
 	for i, l := range b.Losses {
 		ev.Losses[i] = float32(l)
 		ev.IDs[i] = int32(b.IDs[i])
-		total += l
 	}
 	for i, p := range b.TrueProb {
 		ev.TrueProb[i] = float32(p)
@@ -370,33 +368,15 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 	for _, w := range b.Weights {
 		wsum += w
 	}
-	kept, flipped := 0.0, 0
-	for j, i := range b.Selected {
+	for j := range b.Selected {
 		switch {
 		case b.Weights != nil && wsum > 0:
 			ev.Weights[j] = float32(b.Weights[j] / wsum)
 		default:
 			ev.Weights[j] = float32(1 / float64(len(b.Selected)))
 		}
-		kept += b.Losses[i]
-		if b.Flipped != nil && b.Flipped[i] {
-			flipped++
-		}
 	}
-	q := ohem.Quantiles(nil, b.Losses, []float64{0, 0.1, 0.5, 0.9, 1})
-	for i, v := range q {
-		ev.Quantiles[i] = float32(v)
-	}
-	ev.BatchLoss = total / float64(k)
-	if n := len(b.Selected); n > 0 {
-		ev.SelLoss = kept / float64(n)
-		ev.SelFlippedShare = float64(flipped) / float64(n)
-	}
-	if total > 0 {
-		ev.KeptShare = kept / total
-	} else {
-		ev.KeptShare = float64(len(b.Selected)) / float64(k)
-	}
+	trainer.SummarizeBatch(ev, b.Losses, b.Selected, b.Flipped, nil)
 	st := &a.state
 	st.Step = max(st.Step, b.Step)
 	st.ExamplesSeen += int64(k)
