@@ -108,21 +108,9 @@ type renameBody struct {
 }
 
 func (s *Server) serveRunRename(w http.ResponseWriter, r *http.Request) {
-	if !s.requireControl(w, r) {
-		return
-	}
-	id, ok := runID(w, r)
-	if !ok {
-		return
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRenameBytes))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request too large: the limit is %d bytes", MaxRenameBytes))
-		return
-	}
 	var body renameBody
-	if err := decodeStrict(b, &body, true); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	id, ok := s.runEdit(w, r, &body)
+	if !ok {
 		return
 	}
 	name, err := store.ValidateName(body.Name)
@@ -191,21 +179,9 @@ type pinBody struct {
 // serveRunPin pins or unpins a run: a pinned run is never deleted to keep
 // the store within --keep-runs and --max-store-mb.
 func (s *Server) serveRunPin(w http.ResponseWriter, r *http.Request) {
-	if !s.requireControl(w, r) {
-		return
-	}
-	id, ok := runID(w, r)
-	if !ok {
-		return
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRenameBytes))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request too large: the limit is %d bytes", MaxRenameBytes))
-		return
-	}
 	var body pinBody
-	if err := decodeStrict(b, &body, true); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	id, ok := s.runEdit(w, r, &body)
+	if !ok {
 		return
 	}
 	if body.Pinned == nil {
@@ -217,4 +193,27 @@ func (s *Server) serveRunPin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": id, "pinned": *body.Pinned})
+}
+
+// runEdit reads a request that edits one saved run (rename, pin): it checks
+// control, reads the run id from the path and decodes the small JSON body
+// into body strictly. On failure it has answered and returns false.
+func (s *Server) runEdit(w http.ResponseWriter, r *http.Request, body any) (int64, bool) {
+	if !s.requireControl(w, r) {
+		return 0, false
+	}
+	id, ok := runID(w, r)
+	if !ok {
+		return 0, false
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRenameBytes))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request too large: the limit is %d bytes", MaxRenameBytes))
+		return 0, false
+	}
+	if err := decodeStrict(b, body, true); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return 0, false
+	}
+	return id, true
 }
