@@ -1,7 +1,9 @@
 package trainer
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/ohemlab/ohemlab/ohem"
 	"github.com/ohemlab/ohemlab/trainer/data"
@@ -51,4 +53,57 @@ func BenchmarkEval(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkTwoPassRatio times the plain step (strategy all, K=128) and
+// the topk two-pass step (M=32) on MNIST side by side in one process:
+// rounds of 50 steps of each in turn, so that a loaded machine slows both
+// alike. It reports each one's median step time over all its steps and
+// the ratio of the medians (the two-pass/plain figure), for the
+// build's BLAS (default or -tags openblas). b.N is the number of rounds.
+//
+//	go test ./trainer -run '^$' -bench TwoPassRatio -benchtime 20x
+func BenchmarkTwoPassRatio(b *testing.B) {
+	const perRound = 50
+	cases := []struct {
+		name string
+		arm  ArmConfig
+	}{
+		{"plain", sel(ohem.All, 128)},
+		{"twopass", sel(ohem.TopK, 32)},
+	}
+	type run struct {
+		e *session
+		a *arm
+		t []float64
+	}
+	runs := make([]*run, len(cases))
+	for i, c := range cases {
+		e := testSession(b, withArms(DefaultConfig(data.MNIST), c.arm))
+		for range 5 { // build the graphs, warm up
+			stepAll(b, e)
+		}
+		runs[i] = &run{e: e, a: e.arms[0]}
+	}
+	for b.Loop() {
+		for _, r := range runs {
+			for range perRound {
+				bt := r.e.nextBatch()
+				r.e.step++
+				t0 := time.Now()
+				if _, err := r.a.step(bt, r.e.step, r.e.version); err != nil {
+					b.Fatal(err)
+				}
+				r.t = append(r.t, time.Since(t0).Seconds()*1e3)
+			}
+		}
+	}
+	med := make([]float64, len(runs))
+	for i, r := range runs {
+		slices.Sort(r.t)
+		med[i] = r.t[len(r.t)/2]
+		b.ReportMetric(med[i], "ms/step-"+cases[i].name)
+	}
+	b.ReportMetric(med[1]/med[0], "twopass/plain")
+	b.ReportMetric(0, "ns/op")
 }

@@ -30,15 +30,6 @@ func (d *divergence) Error() string {
 	return fmt.Sprintf("arm %d diverged at step %d: %s", d.arm, d.step, d.reason)
 }
 
-// fillRows copies the features of the batch rows rows (indices into b.ids)
-// into x, dim per row.
-func fillRows(x []float32, b *batch, rows []int) {
-	d := b.set.Dim
-	for r, i := range rows {
-		b.set.TrainRowTo(x[r*d:(r+1)*d], int(b.ids[i]))
-	}
-}
-
 // fillAll copies every batch row into x.
 func fillAll(x []float32, b *batch) {
 	d := b.set.Dim
@@ -237,9 +228,11 @@ func (a *arm) fillTraining(b *batch, k, c int) (*model.Graph, error) {
 			rows[r] = a.selIdx[0]
 		}
 	}
-	fillRows(tg.X, b, rows)
-	w := len(tg.Z1) / size
+	// The first pass converted every row of the batch already: the kept
+	// rows' features and pre-activations are copied from it.
+	w, d := len(tg.Z1)/size, b.set.Dim
 	for r, i := range rows {
+		copy(tg.X[r*d:(r+1)*d], a.scored.X[i*d:(i+1)*d])
 		copy(tg.Z1[r*w:(r+1)*w], a.scored.Z1[i*w:(i+1)*w])
 	}
 	a.fillTargets(tg, b.labels, rows, size)

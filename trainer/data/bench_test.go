@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,31 @@ func BenchmarkParseCSV(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseCSV(strings.NewReader(in), CSVOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrainRows converts a batch of 128 random MNIST-sized rows from
+// bytes, as a training step does.
+func BenchmarkTrainRows(b *testing.B) {
+	const dim, n, batch = 784, 60000, 128
+	pix := make([]byte, dim*n)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range pix {
+		if r.IntN(5) == 0 {
+			pix[i] = byte(r.IntN(256))
+		}
+	}
+	s := &Set{Dim: dim, TrainPix: pix}
+	dst := make([]float32, batch*dim)
+	ids := make([]int, batch)
+	b.SetBytes(batch * dim)
+	for b.Loop() {
+		for i := range ids {
+			ids[i] = r.IntN(n)
+		}
+		for j, id := range ids {
+			s.TrainRowTo(dst[j*dim:(j+1)*dim], id)
 		}
 	}
 }

@@ -35,7 +35,22 @@ func rowsTo(dst, x []float32, pix []byte, dim, first, n int) {
 		copy(dst, x[lo:hi])
 		return
 	}
-	for j, p := range pix[lo:hi] {
-		dst[j] = PixelScale[p]
+	pixelsTo(dst, pix[lo:hi])
+}
+
+// pixelsToGo sets dst[j] = PixelScale[src[j]], eight at a time (len(dst)
+// >= len(src)).
+func pixelsToGo(dst []float32, src []byte) {
+	dst = dst[:len(src)]
+	t := &PixelScale
+	j := 0
+	for ; j+8 <= len(src); j += 8 {
+		s := src[j : j+8 : j+8]
+		d := dst[j : j+8 : j+8]
+		d[0], d[1], d[2], d[3] = t[s[0]], t[s[1]], t[s[2]], t[s[3]]
+		d[4], d[5], d[6], d[7] = t[s[4]], t[s[5]], t[s[6]], t[s[7]]
+	}
+	for ; j < len(src); j++ {
+		dst[j] = t[src[j]]
 	}
 }

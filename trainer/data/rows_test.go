@@ -44,3 +44,28 @@ func TestLastingBytes(t *testing.T) {
 	}
 	b[len(b)-1] = 7 // writable
 }
+
+// TestPixelsTo holds the vectorised conversion to PixelScale, bit for bit,
+// for every byte value at every offset and length around the vector width.
+func TestPixelsTo(t *testing.T) {
+	src := make([]byte, 256+37)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 100, 256, len(src) - 3} {
+		for _, off := range []int{0, 1, 3} {
+			in := src[off : off+n]
+			got := make([]float32, n+1)
+			got[n] = -1
+			pixelsTo(got, in)
+			for j, p := range in {
+				if got[j] != PixelScale[p] {
+					t.Fatalf("n %d off %d: pixel %d (%d) = %v, want %v", n, off, j, p, got[j], PixelScale[p])
+				}
+			}
+			if got[n] != -1 {
+				t.Fatalf("n %d off %d: wrote past the row", n, off)
+			}
+		}
+	}
+}

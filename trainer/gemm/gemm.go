@@ -27,7 +27,7 @@ const (
 // row panels are split over the available cores.
 const (
 	minKernel   = 16 * 16 * 16
-	minParallel = 1 << 18
+	minParallel = 1 << 21
 )
 
 // Impl is gonum's BLAS with a faster Sgemm where the CPU has AVX2 and FMA.
@@ -54,6 +54,10 @@ func getBuf(n int) *[]float32 {
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // op(A) m×k and op(B) k×n, like gonum's (which it falls back to for small
 // or degenerate products and for argument checks).
+//
+// Large products are split over the cores once per call: by column panels
+// when op(B) is the larger operand (each worker packs its own columns of
+// op(B) and all of op(A)), else by row panels. The calling goroutine computes the first share itself.
 func (im Impl) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if !hasKernel || m*n*k < minKernel || alpha == 0 || !argsOK(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) {
 		im.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -62,71 +66,113 @@ func (im Impl) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []floa
 	scaleC(m, n, beta, c, ldc)
 	np := (n + nr - 1) / nr
 	mp := (m + mr - 1) / mr
+	p := product{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := 1
 	if m*n*k >= minParallel {
-		workers = min(runtime.GOMAXPROCS(0), mp)
+		workers = min(runtime.GOMAXPROCS(0), max(np, mp))
 	}
-	pb := getBuf(np * kc * nr)
-	defer bufPool.Put(pb)
-	for p0 := 0; p0 < k; p0 += kc {
-		kb := min(kc, k-p0)
-		packB(*pb, tB, b, ldb, p0, kb, n)
-		if workers == 1 {
-			rowPanels(0, mp, tA, a, lda, p0, kb, m, n, alpha, *pb, c, ldc)
-			continue
-		}
-		var wg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*mp/workers, (w+1)*mp/workers
-			wg.Go(func() { rowPanels(lo, hi, tA, a, lda, p0, kb, m, n, alpha, *pb, c, ldc) })
-		}
-		wg.Wait()
+	if workers == 1 {
+		p.block(0, mp, 0, np)
+		return
 	}
+	// Each worker packs its share of one operand and all of the other:
+	// split the one with more to pack (op(B) k×n against op(A) m×k).
+	byCols := n > m && np >= workers
+	share := func(w int) {
+		if byCols {
+			p.block(0, mp, w*np/workers, (w+1)*np/workers)
+		} else {
+			p.block(w*mp/workers, (w+1)*mp/workers, 0, np)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { share(w) })
+	}
+	share(0)
+	wg.Wait()
 }
 
-// rowPanels packs row panels lo..hi-1 of op(A)'s columns p0..p0+kb-1 one at
-// a time and adds alpha times their product with the packed B into C.
-func rowPanels(lo, hi int, tA blas.Transpose, a []float32, lda, p0, kb, m, n int, alpha float32, pb []float32, c []float32, ldc int) {
-	bufA := getBuf(kb * mr)
+// product holds the arguments of one Sgemm call (after scaling C by beta).
+type product struct {
+	tA, tB  blas.Transpose
+	m, n, k int
+	alpha   float32
+	a, b, c []float32
+	lda     int
+	ldb     int
+	ldc     int
+}
+
+// block adds alpha·op(A)·op(B) into C for row panels ip0..ip1-1 and
+// column panels jp0..jp1-1: for every depth block of kc, it packs those
+// columns of op(B), then packs one row panel of op(A) at a time and runs
+// the micro-kernel over the column panels.
+func (p *product) block(ip0, ip1, jp0, jp1 int) {
+	if ip0 >= ip1 || jp0 >= jp1 {
+		return
+	}
+	j0, j1 := jp0*nr, min(p.n, jp1*nr)
+	bufB := getBuf((jp1 - jp0) * kc * nr)
+	defer bufPool.Put(bufB)
+	bufA := getBuf(kc * mr)
 	defer bufPool.Put(bufA)
-	pa := *bufA
+	pa, pb := *bufA, *bufB
 	var tile [mr * nr]float32
-	for ip := lo; ip < hi; ip++ {
-		i0 := ip * mr
-		rows := min(mr, m-i0)
-		packA(pa, tA, a, lda, i0, rows, p0, kb)
-		for jp := 0; jp*nr < n; jp++ {
-			j0 := jp * nr
-			cols := min(nr, n-j0)
-			if rows == mr && cols == nr {
-				kern6x16acc(kb, &pa[0], &pb[jp*kb*nr], &c[i0*ldc+j0], ldc, alpha)
-				continue
-			}
-			kern6x16(kb, &pa[0], &pb[jp*kb*nr], &tile[0])
-			for r := range rows {
-				crow := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+cols]
-				t := tile[r*nr : r*nr+cols]
-				for j := range crow {
-					crow[j] += alpha * t[j]
+	ldc := p.ldc
+	for p0 := 0; p0 < p.k; p0 += kc {
+		kb := min(kc, p.k-p0)
+		packB(pb, p.tB, p.b, p.ldb, p0, kb, j0, j1)
+		for ip := ip0; ip < ip1; ip++ {
+			i0 := ip * mr
+			rows := min(mr, p.m-i0)
+			// Six full rows of an untransposed A are read in place by
+			// kern6x16rows; anything else is packed first.
+			inPlace := p.tA == blas.NoTrans && rows == mr
+			packed := false
+			for jp := jp0; jp < jp1; jp++ {
+				c0 := jp * nr
+				cols := min(nr, p.n-c0)
+				panel := &pb[(jp-jp0)*kb*nr]
+				if inPlace && cols == nr {
+					kern6x16rows(kb, &p.a[i0*p.lda+p0], p.lda, panel, &p.c[i0*ldc+c0], ldc, p.alpha)
+					continue
+				}
+				if !packed {
+					packA(pa, p.tA, p.a, p.lda, i0, rows, p0, kb)
+					packed = true
+				}
+				if rows == mr && cols == nr {
+					kern6x16acc(kb, &pa[0], panel, &p.c[i0*ldc+c0], ldc, p.alpha)
+					continue
+				}
+				kern6x16(kb, &pa[0], panel, &tile[0])
+				for r := range rows {
+					crow := p.c[(i0+r)*ldc+c0 : (i0+r)*ldc+c0+cols]
+					t := tile[r*nr : r*nr+cols]
+					for j := range crow {
+						crow[j] += p.alpha * t[j]
+					}
 				}
 			}
 		}
 	}
 }
 
-// packB writes rows p0..p0+kb-1 of op(B) as panels of nr columns: panel jp
-// holds kb steps of nr values (zero past column n).
-func packB(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, n int) {
-	for j0 := 0; j0 < n; j0 += nr {
-		panel := dst[(j0/nr)*kb*nr : (j0/nr+1)*kb*nr]
-		cols := min(nr, n-j0)
+// packB writes rows p0..p0+kb-1 and columns j0..j1-1 of op(B) as panels
+// of nr columns: panel q holds kb steps of nr values (zero past column j1).
+func packB(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, j1 int) {
+	for js := j0; js < j1; js += nr {
+		q := (js - j0) / nr
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		cols := min(nr, j1-js)
 		for p := range kb {
 			d := panel[p*nr : p*nr+nr]
 			if tB == blas.NoTrans {
-				copy(d, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
+				copy(d, b[(p0+p)*ldb+js:(p0+p)*ldb+js+cols])
 			} else {
 				for j := range cols {
-					d[j] = b[(j0+j)*ldb+p0+p]
+					d[j] = b[(js+j)*ldb+p0+p]
 				}
 			}
 			clear(d[cols:])
@@ -137,6 +183,22 @@ func packB(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, n int) {
 // packA writes rows i0..i0+rows-1 of op(A), columns p0..p0+kb-1, as kb
 // steps of mr values (zero past the last row).
 func packA(dst []float32, tA blas.Transpose, a []float32, lda, i0, rows, p0, kb int) {
+	if tA == blas.NoTrans && rows == mr {
+		// A full panel: read the six rows side by side and write each
+		// step's six values together.
+		base := i0*lda + p0
+		a0 := a[base : base+kb]
+		a1 := a[base+lda : base+lda+kb]
+		a2 := a[base+2*lda : base+2*lda+kb]
+		a3 := a[base+3*lda : base+3*lda+kb]
+		a4 := a[base+4*lda : base+4*lda+kb]
+		a5 := a[base+5*lda : base+5*lda+kb]
+		for p := range a0 {
+			d := dst[p*mr : p*mr+mr : p*mr+mr]
+			d[0], d[1], d[2], d[3], d[4], d[5] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p]
+		}
+		return
+	}
 	if tA == blas.NoTrans {
 		for r := range rows {
 			src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]

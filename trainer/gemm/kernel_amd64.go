@@ -17,3 +17,9 @@ func kern6x16(k int, a, b, c *float32)
 //
 //go:noescape
 func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32)
+
+// kern6x16rows is kern6x16acc reading A in place: six consecutive rows of
+// a row-major matrix with leading dimension lda, from a (kernel_amd64.s).
+//
+//go:noescape
+func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int, alpha float32)

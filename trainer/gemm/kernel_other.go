@@ -9,3 +9,7 @@ var hasKernel = false
 func kern6x16(k int, a, b, c *float32) { panic("gemm: no micro-kernel") }
 
 func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32) { panic("gemm: no micro-kernel") }
+
+func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int, alpha float32) {
+	panic("gemm: no micro-kernel")
+}
