@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -113,5 +116,29 @@ func TestOwnAssetsEmbedded(t *testing.T) {
 		if len(b) < 200 {
 			t.Errorf("%s is only %d bytes", name, len(b))
 		}
+	}
+}
+
+// TestModulesAreTheImports checks that Modules lists exactly the modules the
+// page's scripts import, so that the page preloads every one and nothing else.
+func TestModulesAreTheImports(t *testing.T) {
+	re := regexp.MustCompile(`(?m)^\s*import\b[^;]*?from\s+"\./([^"]+)"`)
+	imported := map[string]bool{}
+	for _, name := range append(Modules(), Entry) {
+		b, err := fs.ReadFile(FS, "assets/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			imported[string(m[1])] = true
+		}
+	}
+	var want []string
+	for n := range imported {
+		want = append(want, n)
+	}
+	sort.Strings(want)
+	if got := Modules(); !slices.Equal(got, want) {
+		t.Errorf("Modules() = %v, but the scripts import %v", got, want)
 	}
 }

@@ -85,7 +85,7 @@ func TestGolden(t *testing.T) {
 		{"runs_none", RunsList(RunsView{Available: true})},
 		{"runs_unavailable", RunsList(RunsView{})},
 		{"page", Page(PageView{Title: "OHEM Lab · mnist", StateJSON: `{"status":"running","x":"</script>"}`, Role: "control",
-			Status: StatusView{State: "running", Dataset: "mnist", Arms: 1}, Controls: sampleControls(false), Hardest: hardest, Runs: runs})},
+			Status: StatusView{State: "running", Dataset: "mnist", Arms: 1}, Controls: sampleControls(false), Hardest: hardest, Runs: runs, Modules: []string{"/static/state.js", "/static/util.js"}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

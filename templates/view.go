@@ -27,6 +27,9 @@ type PageView struct {
 	SharedConfigJSON string
 	// ShareError explains why the link's experiment was refused.
 	ShareError string
+	// Modules are the URLs of the ES modules the entry script imports, which
+	// the page preloads so that they load at once, not import by import.
+	Modules []string
 }
 
 // StatusView is the run-state banner: running, paused, diverged, stopped or

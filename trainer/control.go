@@ -25,6 +25,9 @@ func (t *Trainer) poke() {
 func (t *Trainer) Apply(ch Change) (*ConfigEvent, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.set == nil {
+		return nil, ErrLoading
+	}
 	next, changed, err := experiment.Apply(t.cfg, ch, t.set.NumTrain())
 	if err != nil {
 		return nil, err
@@ -58,7 +61,7 @@ func (t *Trainer) Reset(cfg Config) error {
 	old, oldSet := t.cfg, t.set
 	t.mu.Unlock()
 	set := oldSet
-	if !reflect.DeepEqual(old.Data, cfg.Data) || old.Seed != cfg.Seed {
+	if set == nil || !reflect.DeepEqual(old.Data, cfg.Data) || old.Seed != cfg.Seed {
 		var err error
 		if set, err = data.Load(cfg.Data, cfg.Seed); err != nil {
 			return err
@@ -70,7 +73,7 @@ func (t *Trainer) Reset(cfg Config) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.cur != t.loopSess {
+	if t.cur != nil && t.cur != t.loopSess {
 		t.cur.close() // built by an earlier Reset, never run
 	}
 	t.version++

@@ -47,6 +47,9 @@ func (t *Trainer) Run(ctx context.Context) error {
 		t.mu.Unlock()
 		t.publish(ev)
 	}()
+	if err := t.loadInRun(); err != nil {
+		return err
+	}
 	for {
 		if ctx.Err() != nil {
 			return nil

@@ -104,7 +104,7 @@ func TestBatchEventFields(t *testing.T) {
 	if len(evs) != 20 {
 		t.Fatalf("%d events, want 20", len(evs))
 	}
-	set := tr.dataset()
+	set, _ := tr.dataset()
 	var seen, back int64
 	for i, ev := range evs {
 		k := cfg.K

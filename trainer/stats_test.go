@@ -13,7 +13,7 @@ func TestDataMapMatchesEvents(t *testing.T) {
 	cfg := withArms(plane(data.Circle), sel(ohem.TopK, 8), sel(ohem.Random, 8))
 	cfg.Data.LabelNoise = 0.25
 	tr, rec := run(t, cfg, 45) // more than one epoch of 10 batches
-	set := tr.dataset()
+	set, _ := tr.dataset()
 	for arm := range 2 {
 		// Recompute every statistic from the events.
 		type acc struct {

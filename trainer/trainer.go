@@ -17,6 +17,11 @@ type Options struct {
 	MaxSteps int64
 	// Paused starts the trainer paused.
 	Paused bool
+	// LoadInRun makes New return before the dataset is loaded: Run loads
+	// it first, so that a server can serve its page meanwhile. Until then
+	// State reports StateLoading and the controls that need the data
+	// return ErrLoading.
+	LoadInRun bool
 }
 
 // State is a snapshot of the trainer for /api/state and new viewers.
@@ -126,24 +131,19 @@ func New(cfg Config, opt Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	set, err := data.Load(cfg.Data, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	sess, err := newSession(cfg, set, 1)
-	if err != nil {
-		return nil, err
-	}
 	t := &Trainer{
-		opt:        opt,
-		wake:       make(chan struct{}, 1),
-		cfg:        cfg,
-		version:    1,
-		set:        set,
-		generation: 1,
-		cur:        sess,
-		paused:     opt.Paused,
-		arms:       armStates(cfg),
+		opt:     opt,
+		wake:    make(chan struct{}, 1),
+		cfg:     cfg,
+		version: 1,
+		paused:  opt.Paused,
+		arms:    armStates(cfg),
+	}
+	if opt.LoadInRun {
+		return t, nil
+	}
+	if err := t.load(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -162,6 +162,8 @@ func (t *Trainer) status() string {
 	switch {
 	case t.stopped:
 		return StateStopped
+	case t.cur == nil:
+		return StateLoading
 	case t.diverged:
 		return StateDiverged
 	case t.paused:
@@ -189,12 +191,18 @@ func (t *Trainer) State() State {
 			s.Arms[i].Name = t.cfg.Arms[i].Name
 		}
 	}
+	if s.Status == StateLoading && s.Reason == "" {
+		s.Reason = "loading the " + t.cfg.Data.Name + " data; training starts when it is in memory"
+	}
 	return s
 }
 
-// datasetInfo describes t.set; t.mu is held.
+// datasetInfo describes t.set (nothing while it loads); t.mu is held.
 func (t *Trainer) datasetInfo() DatasetInfo {
 	s := t.set
+	if s == nil {
+		return DatasetInfo{Name: t.cfg.Data.Name}
+	}
 	return DatasetInfo{
 		Name:        s.Name,
 		Classes:     s.Classes,
@@ -210,11 +218,15 @@ func (t *Trainer) datasetInfo() DatasetInfo {
 	}
 }
 
-// dataset returns the current dataset (read-only: never modify it).
-func (t *Trainer) dataset() *data.Set {
+// dataset returns the current dataset (read-only: never modify it), or
+// ErrLoading before it is loaded.
+func (t *Trainer) dataset() (*data.Set, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.set
+	if t.set == nil {
+		return nil, ErrLoading
+	}
+	return t.set, nil
 }
 
 // maxShownFeatures is the most features Example returns with an example.
@@ -222,13 +234,20 @@ const maxShownFeatures = 16
 
 // ExampleImage returns training example id's image (image datasets).
 func (t *Trainer) ExampleImage(id int) (image.Image, error) {
-	return t.dataset().Image(id)
+	set, err := t.dataset()
+	if err != nil {
+		return nil, err
+	}
+	return set.Image(id)
 }
 
 // armStats returns arm's statistics and the set they describe.
 func (t *Trainer) armStats(arm int) (*exampleStats, *data.Set, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.cur == nil {
+		return nil, nil, ErrLoading
+	}
 	if arm < 0 || arm >= len(t.cur.arms) {
 		return nil, nil, fmt.Errorf("arm = %d out of range: want 0 <= arm <= %d", arm, len(t.cur.arms)-1)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/ohemlab/ohemlab/trainer"
 )
 
 // healthBody is the body of GET /healthz.
@@ -155,6 +157,11 @@ func (s *Server) serveDataMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dm, err := s.trainer.DataMap(arm, int(n))
+	if errors.Is(err, trainer.ErrLoading) {
+		// No example is seen before the data is in memory.
+		writeJSON(w, http.StatusOK, trainer.DataMap{Arm: arm, Points: []trainer.ExampleStats{}})
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

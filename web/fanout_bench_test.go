@@ -68,6 +68,7 @@ func benchFanout(b *testing.B, n int) {
 		o.BatchInterval = time.Microsecond
 		o.BatchBudget = 1 << 30
 		o.MaxViewers = n + 10
+		o.MaxViewersPerAddr = n + 10
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFanoutViewers$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fanoutURLEnv+"="+e.wsURL(""), fanoutViewersEnv+"="+strconv.Itoa(n))

@@ -87,6 +87,7 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 		Controls:  controlsView(st, role != RoleControl),
 		Hardest:   p.hardestView(0),
 		Runs:      p.runsView(),
+		Modules:   moduleURLs,
 	}
 	if cfg, ok, err := sharedConfig(r.URL.Query()); ok {
 		if err != nil {

@@ -32,3 +32,13 @@ func (s *Server) staticHandler() http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
+
+// moduleURLs are the page's ES modules beside the entry script, preloaded
+// by the page.
+var moduleURLs = func() []string {
+	var out []string
+	for _, m := range static.Modules() {
+		out = append(out, "/static/"+m)
+	}
+	return out
+}()

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/chromedp/cdproto/input"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -266,7 +267,14 @@ func TestE2EPage(t *testing.T) {
 		// keys: Space pauses, S steps, ? shows the help
 		tb.do(t, "Space", 5*time.Second, chromedp.KeyEvent(" "))
 		tb.waitFor(t, "paused, Step enabled", `OHEM.S.state.status === 'paused' && !document.querySelector('#btn-step').disabled && document.querySelector('#btn-play').disabled === false`, 10*time.Second)
-		step := eval[int](t, tb, `OHEM.S.batch[0].step`)
+		// The page may not have drawn the last batch before the pause yet
+		// (batch frames are paced): wait until it shows the server's step.
+		var st struct{ Step int }
+		if code := getJSONAt(t, base, "api/state", &st); code != http.StatusOK {
+			t.Fatalf("GET /api/state: %d", code)
+		}
+		step := st.Step
+		tb.waitFor(t, "the last batch before the pause", fmt.Sprintf(`OHEM.S.batch[0].step === %d`, step), 10*time.Second)
 		tb.do(t, "S", 5*time.Second, chromedp.KeyEvent("s"))
 		tb.waitFor(t, "one more step", fmt.Sprintf(`OHEM.S.batch[0].step === %d`, step+1), 10*time.Second)
 		tb.do(t, "?", 5*time.Second, chromedp.KeyEvent("?"))

@@ -263,9 +263,18 @@ func eval[T any](t *testing.T, tb *tab, expr string) T {
 // waitFor polls a JS predicate until it is truthy.
 func (tb *tab) waitFor(t *testing.T, what, expr string, limit time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, limit+5*time.Second)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(limit), chromedp.WithPollingInterval(50*time.Millisecond)))
+	deadline := time.Now().Add(limit)
+	var err error
+	for {
+		ctx, cancel := context.WithTimeout(tb.ctx, time.Until(deadline)+5*time.Second)
+		_, err = chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		// A navigation (reload, link) that lands while the poll starts
+		// destroys the document it runs in: poll again in the new one.
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context with specified id") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("waiting for %s (%s): %v\nconsole errors: %v\npage: %s", what, expr, err, tb.consoleErrors(), tb.pageSummary())
 	}

@@ -148,8 +148,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
+	// MNIST decodes in the background: the page is served at once and the
+	// trainer starts when the data is there.
+	var loadInRun bool
 	if sf.source != sourceExternal {
-		data.Prefetch(cfg.Data) // decode MNIST while the store opens and the server starts
+		if loadInRun, err = data.Prefetch(cfg.Data); err != nil {
+			return loadError(err)
+		}
 	}
 	level, _ := parseLevel(sf.logLevel)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -171,7 +176,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	a, err := newApp(cfg, sf, token, logger, where.URL)
+	a, err := newApp(cfg, sf, token, logger, where.URL, loadInRun)
 	if err != nil {
 		return err
 	}
@@ -291,7 +296,7 @@ type app struct {
 
 // newApp builds the trainer, the run store and the web server and wires the
 // trainer's events to both.
-func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logger, url string) (*app, error) {
+func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logger, url string, loadInRun bool) (*app, error) {
 	a := &app{}
 	var sinks fanout
 	sink := &sinks // filled in below, before training starts
@@ -300,7 +305,7 @@ func newApp(cfg trainer.Config, sf *serveFlags, token string, logger *slog.Logge
 		ext = external.New(external.Options{Sink: sink, Paused: sf.paused, Command: externalCommand(url, token != "")})
 		a.trainer = ext
 	} else {
-		t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused})
+		t, err := trainer.New(cfg, trainer.Options{Sink: sink, Paused: sf.paused, LoadInRun: loadInRun})
 		if err != nil {
 			return nil, loadError(err)
 		}

@@ -144,10 +144,16 @@ func loadMNISTSet(cfg Config) (*Set, error) {
 // Prefetch starts decoding the MNIST files that cfg needs (mnist and
 // mnist-detect) in the background and returns at once, so that a program
 // can do its other start-up work meanwhile; Load then waits for that
-// decode instead of starting its own. Errors are left for Load to report.
-// Other datasets are not prefetched.
-func Prefetch(cfg Config) {
-	if k := kindOf(cfg.Name); k == kindMNIST || k == kindDetect {
-		go cachedMNIST(cfg.Dir)
+// decode instead of starting its own. It reports whether it started one
+// (other datasets are not prefetched) and returns at once an error when
+// the files are missing; other errors are left for Load to report.
+func Prefetch(cfg Config) (bool, error) {
+	if k := kindOf(cfg.Name); k != kindMNIST && k != kindDetect {
+		return false, nil
 	}
+	if _, err := FindMNIST(cfg.Dir); err != nil {
+		return false, err
+	}
+	go cachedMNIST(cfg.Dir)
+	return true, nil
 }
