@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -61,15 +60,7 @@ func TestServesWhileLoading(t *testing.T) {
 		t.Errorf("a change while loading: %v, want the loading reason", f["error"])
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- tr.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	runTrainer(t, tr)
 	if f := readUntil(t, c, "config"); f["reset"] != true {
 		t.Errorf("first config frame after loading: %v, want a reset", f)
 	}

@@ -43,6 +43,17 @@ func realEnv(t testing.TB, cfg trainer.Config, mod func(*Options)) (*testEnv, *t
 	srv = s
 	mu.Unlock()
 	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		s.Close()
+		ts.Close()
+	})
+	runTrainer(t, tr)
+	return &testEnv{s: s, ts: ts, logs: &syncBuffer{}}, tr
+}
+
+// runTrainer runs tr in the background until the test ends (cleanups run
+// last-in first-out: the trainer stops before the server closes).
+func runTrainer(t testing.TB, tr *trainer.Trainer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx) }()
@@ -51,10 +62,7 @@ func realEnv(t testing.TB, cfg trainer.Config, mod func(*Options)) (*testEnv, *t
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		s.Close()
-		ts.Close()
 	})
-	return &testEnv{s: s, ts: ts, logs: &syncBuffer{}}, tr
 }
 
 // TestRealTrainerOn2D runs the real trainer on the circle set and checks
