@@ -168,6 +168,11 @@ func packB(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, j1 in
 		cols := min(nr, j1-js)
 		for p := range kb {
 			d := panel[p*nr : p*nr+nr]
+			if tB == blas.NoTrans && cols == nr {
+				// A whole row of the panel: one 64-byte move, no call.
+				*(*[nr]float32)(d) = [nr]float32(b[(p0+p)*ldb+js : (p0+p)*ldb+js+nr])
+				continue
+			}
 			if tB == blas.NoTrans {
 				copy(d, b[(p0+p)*ldb+js:(p0+p)*ldb+js+cols])
 			} else {
@@ -199,14 +204,21 @@ func packA(dst []float32, tA blas.Transpose, a []float32, lda, i0, rows, p0, kb 
 		}
 		return
 	}
-	if tA == blas.NoTrans {
+	switch {
+	case tA == blas.NoTrans:
 		for r := range rows {
 			src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
 			for p, v := range src {
 				dst[p*mr+r] = v
 			}
 		}
-	} else {
+	case rows == mr:
+		// Six consecutive values per step: one move each, no call.
+		for p := range kb {
+			*(*[mr]float32)(dst[p*mr : p*mr+mr]) = [mr]float32(a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mr])
+		}
+		return
+	default:
 		for p := range kb {
 			copy(dst[p*mr:p*mr+rows], a[(p0+p)*lda+i0:(p0+p)*lda+i0+rows])
 		}

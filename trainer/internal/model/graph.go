@@ -121,6 +121,9 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 		}
 	}()
 	train := kind == kindTrain || kind == kindTail || kind == kindTrainFull
+	// The reference graph keeps Gorgonia's own ops; the others use the
+	// fused ones (fused.go), which compute the same values.
+	fused := kind != kindTrainFull
 	g := G.NewGraph()
 	ng = &Graph{N: n, train: train, g: g}
 	first := 0 // the first layer computed by the graph
@@ -143,9 +146,12 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 	z1 := h // the node whose gradient is dL/dz1 (tail and train graphs)
 	for l := first; l < m.Layers(); l++ {
 		if l > 0 {
-			if m.tanh {
+			switch {
+			case m.tanh:
 				h, err = G.Tanh(h)
-			} else {
+			case fused:
+				h, err = relu(h)
+			default:
 				h, err = G.Rectify(h)
 			}
 			if err != nil {
@@ -155,7 +161,12 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 		if h, err = G.Mul(h, ng.learn[2*(l-first)]); err != nil {
 			return nil, err
 		}
-		if h, err = G.BroadcastAdd(h, ng.learn[2*(l-first)+1], nil, []byte{0}); err != nil {
+		if fused {
+			h, err = biasAdd(h, ng.learn[2*(l-first)+1])
+		} else {
+			h, err = G.BroadcastAdd(h, ng.learn[2*(l-first)+1], nil, []byte{0})
+		}
+		if err != nil {
 			return nil, err
 		}
 		if l == 0 && kind == kindTrain {

@@ -1,0 +1,250 @@
+package model
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Fused Gorgonia ops for the training graphs: one op where Gorgonia's own
+// construction takes two or three, each with its own fixed cost per run.
+//
+//   - biasAdd(x, b) = x + b for every row of x. G.BroadcastAdd builds a
+//     size op, a repeat op that writes b out n times and an add; its
+//     gradient for b is a sum over the rows (colSum here).
+//   - relu(x) = x ⊙ (x ≥ 0), as G.Rectify computes it (a comparison op
+//     then a product), and its gradient grad ⊙ (x ≥ 0) (reluGrad).
+//
+// Every op computes exactly the products and sums of Gorgonia's version,
+// in the same order, so the results are the same bit for bit; the
+// reference graph (kindTrainFull) keeps Gorgonia's ops and the tests hold
+// the fused graphs to it.
+
+// fusedOp is the part of the G.Op interface the fused ops share.
+type fusedOp struct {
+	name  string
+	arity int
+}
+
+func (o fusedOp) Arity() int { return o.arity }
+
+// Type is a → … → a: the inputs and the output are float32 matrices.
+func (o fusedOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	ts := make([]hm.Type, o.arity+1)
+	for i := range ts {
+		ts[i] = a
+	}
+	return hm.NewFnType(ts...)
+}
+
+func (o fusedOp) ReturnsPtr() bool     { return false }
+func (o fusedOp) CallsExtern() bool    { return false }
+func (o fusedOp) OverwritesInput() int { return -1 }
+func (o fusedOp) WriteHash(h hash.Hash) {
+	fmt.Fprint(h, "ohemlab.", o.name)
+}
+func (o fusedOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	o.WriteHash(h)
+	return h.Sum32()
+}
+func (o fusedOp) String() string { return o.name }
+
+// matrix returns the backing slice and shape of a float32 matrix value.
+func matrix(v G.Value) (data []float32, rows, cols int, err error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok || d.Dtype() != tensor.Float32 || d.Dims() != 2 || d.RequiresIterator() || !d.IsNativelyAccessible() {
+		return nil, 0, 0, fmt.Errorf("model: fused op wants a contiguous float32 matrix, got %v", v)
+	}
+	s := d.Shape()
+	return d.Float32s(), s[0], s[1], nil
+}
+
+// output returns prealloc's backing slice when it is a float32 tensor of
+// the given shape, else a new tensor's.
+func output(prealloc G.Value, rows, cols int) (*tensor.Dense, []float32) {
+	if d, ok := prealloc.(*tensor.Dense); ok && d.Dtype() == tensor.Float32 && d.Shape().Eq(tensor.Shape{rows, cols}) &&
+		!d.RequiresIterator() && d.IsNativelyAccessible() {
+		return d, d.Float32s()
+	}
+	d := tensor.New(tensor.WithShape(rows, cols), tensor.Of(tensor.Float32))
+	return d, d.Float32s()
+}
+
+// biasAddOp is x + b, b a 1×cols row added to every row of x.
+type biasAddOp struct{ fusedOp }
+
+// biasAdd returns x + b (b: 1 × x's columns) as one op.
+func biasAdd(x, b *G.Node) (*G.Node, error) {
+	return G.ApplyOp(biasAddOp{fusedOp{"BiasAdd", 2}}, x, b)
+}
+
+func (o biasAddOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("model: BiasAdd wants a matrix, got %v", in[0])
+	}
+	return s.Clone(), nil
+}
+
+func (o biasAddOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o biasAddOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: BiasAdd wants 2 inputs, got %d", len(in))
+	}
+	x, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	b, br, bc, err := matrix(in[1])
+	if err != nil {
+		return nil, err
+	}
+	if br != 1 || bc != cols {
+		return nil, fmt.Errorf("model: BiasAdd of a %dx%d bias to %d columns", br, bc, cols)
+	}
+	t, out := output(prealloc, rows, cols)
+	for r := range rows {
+		o, xr := out[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols]
+		for j, v := range xr {
+			o[j] = v + b[j]
+		}
+	}
+	return t, nil
+}
+
+func (o biasAddOp) DiffWRT(int) []bool { return []bool{true, true} }
+
+// SymDiff: dL/dx is the incoming gradient itself (as Gorgonia's add),
+// dL/db its sum over the rows.
+func (o biasAddOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	db, err := G.ApplyOp(colSumOp{fusedOp{"ColSum", 1}}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{grad, db}, nil
+}
+
+// colSumOp is the 1×cols sum of a matrix's rows, added in order (as
+// Gorgonia's sum over axis 0).
+type colSumOp struct{ fusedOp }
+
+func (o colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("model: ColSum wants a matrix, got %v", in[0])
+	}
+	return tensor.Shape{1, s[1]}, nil
+}
+
+func (o colSumOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o colSumOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("model: ColSum wants 1 input, got %d", len(in))
+	}
+	m, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	if rows == 0 {
+		return nil, fmt.Errorf("model: ColSum of an empty matrix")
+	}
+	t, out := output(prealloc, 1, cols)
+	colSum(out, m, cols)
+	return t, nil
+}
+
+// reluOp is x ⊙ (x ≥ 0).
+type reluOp struct{ fusedOp }
+
+// relu returns x ⊙ (x ≥ 0) as one op, with a one-op gradient.
+func relu(x *G.Node) (*G.Node, error) {
+	return G.ApplyOp(reluOp{fusedOp{"ReLU", 1}}, x)
+}
+
+func (o reluOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("model: ReLU wants a matrix, got %v", in[0])
+	}
+	return s.Clone(), nil
+}
+
+func (o reluOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o reluOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("model: ReLU wants 1 input, got %d", len(in))
+	}
+	x, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	t, out := output(prealloc, rows, cols)
+	maskedProd(out, x, x)
+	return t, nil
+}
+
+func (o reluOp) DiffWRT(int) []bool { return []bool{true} }
+
+func (o reluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(reluGradOp{fusedOp{"ReLUGrad", 2}}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+
+// reluGradOp is grad ⊙ (x ≥ 0), of inputs (x, grad).
+type reluGradOp struct{ fusedOp }
+
+func (o reluGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[1].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("model: ReLUGrad wants a matrix, got %v", in[1])
+	}
+	return s.Clone(), nil
+}
+
+func (o reluGradOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o reluGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: ReLUGrad wants 2 inputs, got %d", len(in))
+	}
+	x, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	g, gr, gc, err := matrix(in[1])
+	if err != nil {
+		return nil, err
+	}
+	if gr != rows || gc != cols {
+		return nil, fmt.Errorf("model: ReLUGrad of a %dx%d gradient for a %dx%d input", gr, gc, rows, cols)
+	}
+	t, out := output(prealloc, rows, cols)
+	maskedProd(out, g, x)
+	return t, nil
+}
+
+// maskedProd sets out[i] = v[i] · (1 if x[i] ≥ 0 else 0): the product with
+// the 0/1 mask that Gorgonia's Rectify forms (NaN compares as 0), without
+// a branch.
+func maskedProd(out, v, x []float32) {
+	out, v = out[:len(x)], v[:len(x)]
+	for i, xi := range x {
+		var k int32
+		if xi >= 0 {
+			k = 1
+		}
+		out[i] = v[i] * float32(k)
+	}
+}
