@@ -18,6 +18,10 @@ import (
 //     gradient for b is a sum over the rows (colSum here).
 //   - relu(x) = x ⊙ (x ≥ 0), as G.Rectify computes it (a comparison op
 //     then a product), and its gradient grad ⊙ (x ≥ 0) (reluGrad).
+//   - dotCost(logp, t) = Σ logp ⊙ t, the folded cross-entropy, whose
+//     gradient for logp is t times the incoming scalar: Gorgonia's
+//     HadamardProd and Sum take two ops forward and seven backward (sizes,
+//     two repeats of the scalar, a product) for the same t·1.
 //
 // Every op computes exactly the products and sums of Gorgonia's version,
 // in the same order, so the results are the same bit for bit; the
@@ -247,4 +251,112 @@ func maskedProd(out, v, x []float32) {
 		}
 		out[i] = v[i] * float32(k)
 	}
+}
+
+// dotCostOp is the scalar Σ a ⊙ t of two equally shaped matrices, summed
+// in order as Gorgonia's Sum of their HadamardProd.
+type dotCostOp struct{ fusedOp }
+
+// dotCost returns Σ a ⊙ t as one op; its gradient for a is t times the
+// incoming gradient (t is not differentiated).
+func dotCost(a, t *G.Node) (*G.Node, error) {
+	return G.ApplyOp(dotCostOp{fusedOp{"DotCost", 2}}, a, t)
+}
+
+// Type is a → a → float32: two matrices to a scalar.
+func (o dotCostOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(a, a, tensor.Float32)
+}
+
+func (o dotCostOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
+
+func (o dotCostOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: DotCost wants 2 inputs, got %d", len(in))
+	}
+	a, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	t, tr, tc, err := matrix(in[1])
+	if err != nil {
+		return nil, err
+	}
+	if tr != rows || tc != cols {
+		return nil, fmt.Errorf("model: DotCost of a %dx%d and a %dx%d matrix", rows, cols, tr, tc)
+	}
+	var sum float32
+	t = t[:len(a)]
+	for i, v := range a {
+		sum += float32(v * t[i])
+	}
+	out := G.F32(sum)
+	return &out, nil
+}
+
+func (o dotCostOp) DiffWRT(int) []bool { return []bool{true, false} }
+
+func (o dotCostOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	da, err := G.ApplyOp(scaleByOp{fusedOp{"ScaleBy", 2}}, in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{da, nil}, nil
+}
+
+// scaleByOp is a matrix times a scalar, of inputs (matrix, scalar).
+type scaleByOp struct{ fusedOp }
+
+// Type is a → float32 → a: a matrix and a scalar to a matrix.
+func (o scaleByOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(a, tensor.Float32, a)
+}
+
+func (o scaleByOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("model: ScaleBy wants a matrix, got %v", in[0])
+	}
+	return s.Clone(), nil
+}
+
+func (o scaleByOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o scaleByOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("model: ScaleBy wants 2 inputs, got %d", len(in))
+	}
+	m, rows, cols, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	s, err := scalar32(in[1])
+	if err != nil {
+		return nil, err
+	}
+	t, out := output(prealloc, rows, cols)
+	out = out[:len(m)]
+	for i, v := range m {
+		out[i] = v * s
+	}
+	return t, nil
+}
+
+// scalar32 returns the float32 of a scalar value (a G.F32 or a
+// one-element float32 tensor).
+func scalar32(v G.Value) (float32, error) {
+	switch x := v.(type) {
+	case *G.F32:
+		return float32(*x), nil
+	case *tensor.Dense:
+		if d, ok := x.Data().([]float32); ok && len(d) == 1 {
+			return d[0], nil
+		}
+		if d, ok := x.Data().(float32); ok {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("model: want a float32 scalar, got %v", v)
 }

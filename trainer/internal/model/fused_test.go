@@ -8,11 +8,18 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// TestFusedOpsMatchGorgonia builds cost = Σ relu(x·1 + b) ⊙ w twice, with
-// the fused ops and with Gorgonia's (BroadcastAdd, Rectify), and holds the
-// output and the gradients of x and b to the same bits, for values that
-// include zeros, negative zeros, negatives and NaN.
+// TestFusedOpsMatchGorgonia builds cost = Σ relu(x + b) ⊙ w twice, with
+// the fused ops and with Gorgonia's (BroadcastAdd, Rectify, HadamardProd
+// and Sum), and holds the activations, the cost and the gradients of x and
+// b to the same bits, for values that include zeros, negative zeros and
+// negatives, with and without a NaN.
 func TestFusedOpsMatchGorgonia(t *testing.T) {
+	for _, withNaN := range []bool{false, true} {
+		testFusedOps(t, withNaN)
+	}
+}
+
+func testFusedOps(t *testing.T, withNaN bool) {
 	const rows, cols = 7, 19
 	rng := rand.New(rand.NewSource(3))
 	xs := make([]float32, rows*cols)
@@ -23,7 +30,10 @@ func TestFusedOpsMatchGorgonia(t *testing.T) {
 		case 1:
 			xs[i] = float32(math.Copysign(0, -1))
 		case 2:
-			xs[i] = float32(math.NaN())
+			xs[i] = -1.5
+			if withNaN && i == 2 {
+				xs[i] = float32(math.NaN())
+			}
 		default:
 			xs[i] = float32(rng.NormFloat64())
 		}
@@ -36,7 +46,7 @@ func TestFusedOpsMatchGorgonia(t *testing.T) {
 	for i := range ws {
 		ws[i] = float32(rng.NormFloat64())
 	}
-	run := func(fused bool) (out, dx, db []float32) {
+	run := func(fused bool) (out, c, dx, db []float32) {
 		g := G.NewGraph()
 		x, xb := input(g, "x", rows, cols)
 		b, bb := input(g, "b", 1, cols)
@@ -58,11 +68,15 @@ func TestFusedOpsMatchGorgonia(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		prod, err := G.HadamardProd(h, w)
-		if err != nil {
-			t.Fatal(err)
+		var cost *G.Node
+		if fused {
+			cost, err = dotCost(h, w)
+		} else {
+			var prod *G.Node
+			if prod, err = G.HadamardProd(h, w); err == nil {
+				cost, err = G.Sum(prod)
+			}
 		}
-		cost, err := G.Sum(prod)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,16 +89,16 @@ func TestFusedOpsMatchGorgonia(t *testing.T) {
 		if err := vm.RunAll(); err != nil {
 			t.Fatal(err)
 		}
-		return valueData(t, h), valueData(t, grads[0]), valueData(t, grads[1])
+		return valueData(t, h), valueData(t, cost), valueData(t, grads[0]), valueData(t, grads[1])
 	}
-	fo, fdx, fdb := run(true)
-	go_, gdx, gdb := run(false)
+	fo, fc, fdx, fdb := run(true)
+	gro, gc, gdx, gdb := run(false)
 	for _, c := range []struct {
 		name      string
 		got, want []float32
-	}{{"output", fo, go_}, {"dL/dx", fdx, gdx}, {"dL/db", fdb, gdb}} {
+	}{{"activations", fo, gro}, {"cost", fc, gc}, {"dL/dx", fdx, gdx}, {"dL/db", fdb, gdb}} {
 		if !sameBits(c.got, c.want) {
-			t.Errorf("%s: fused %v, Gorgonia %v", c.name, c.got, c.want)
+			t.Errorf("NaN %v: %s: fused %v, Gorgonia %v", withNaN, c.name, c.got, c.want)
 		}
 	}
 }

@@ -236,11 +236,8 @@ func (ng *Graph) addCost(m *MLP, ls Loss, fold bool) error {
 		tn, tb := input(g, "target", n, c)
 		ng.target = tb
 		ng.Onehot, ng.Weight = make([]float32, n*c), make([]float32, n)
-		prod, err := G.HadamardProd(ng.logp, tn)
-		if err != nil {
-			return err
-		}
-		ng.cost, err = G.Sum(prod)
+		var err error
+		ng.cost, err = dotCost(ng.logp, tn)
 		return err
 	}
 	yn, yb := input(g, "onehot", n, c)
