@@ -2,10 +2,11 @@
 # Overhead of the Python client on a PyTorch MNIST step, measured side by
 # side (bench/client_overhead.py): starts `ohemlab serve --source external`
 # on a free loopback port, runs the benchmark against it, stops the server.
-#   bench/client-overhead.sh [BLOCKS]
+#   bench/client-overhead.sh [BLOCKS [OPTIONS]]   (OPTIONS: see bench/client_overhead.py --help)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 blocks=${1:-20}
+shift || true
 bin=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$bin"' EXIT
 go build -o "$bin/ohemlab" ./cmd/ohemlab
@@ -17,4 +18,4 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$url" ] || { cat "$bin/out"; echo "the server printed no URL" >&2; exit 1; }
-OMP_NUM_THREADS=1 /usr/bin/python3 bench/client_overhead.py --url "$url" --blocks "$blocks"
+OMP_NUM_THREADS=1 /usr/bin/python3 bench/client_overhead.py --url "$url" --blocks "$blocks" "$@"

@@ -36,8 +36,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--blocks", type=int, default=20, help="blocks of each mode, alternating")
-    ap.add_argument("--block", type=int, default=25, help="steps per block")
+    ap.add_argument("--block", type=int, default=100, help="steps per block")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-images", action="store_true", help="report without the kept examples' images")
+    ap.add_argument("--all-images", action="store_true",
+                    help="send the kept images of every batch (default: the client's, the newest batch per request)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     xtr, ytr, _, _ = torch_mnist.load(torch_mnist.find_mnist(None))
@@ -47,7 +50,8 @@ def main():
     k = 128
     client = ohemlab.Client(a.url, hello={"dataset": "mnist", "classes": 10, "num_train": len(ytr),
                                           "k": k, "image": [28, 28],
-                                          "arms": [{"strategy": "topk", "m": 32, "lr": 0.1}]})
+                                          "arms": [{"strategy": "topk", "m": 32, "lr": 0.1}]},
+                            all_images=a.all_images)
     runs = {}
     for mode in ("off", "on"):
         model = torch_mnist.mlp()
@@ -63,7 +67,7 @@ def main():
             s = step[0] % (len(ytr) // k)
             idx = order[s * k:(s + 1) * k]
             x8, y = xtr[idx], ytr[idx]
-            loss = crit(model(x8.reshape(-1, 784).float().div_(255)), y, ids=idx, images=x8, step=step[0])
+            loss = crit(model(x8.reshape(-1, 784).float().div_(255)), y, ids=idx, images=None if a.no_images else x8, step=step[0])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -73,13 +77,17 @@ def main():
         return (time.perf_counter() - t0) / a.block, (time.process_time() - c0) / a.block, h
 
     block("off"), block("on")  # warm up
+    cpu0, sent0 = client.sender_cpu, client.sent
     res = {"off": [], "on": []}
     for b in range(a.blocks):
         for mode in (("off", "on") if b % 2 == 0 else ("on", "off")):
             res[mode].append(block(mode))
+    client.flush()
+    sender_ms = (client.sender_cpu - cpu0) / max(1, client.sent - sent0) * 1e3
     client.close()
     assert client.refused == 0, client.last_error
-    out = {"steps_per_mode": a.blocks * a.block, "block": a.block, "threads": a.threads}
+    out = {"steps_per_mode": a.blocks * a.block, "block": a.block, "threads": a.threads,
+           "sender_thread_cpu_ms_per_batch": round(sender_ms, 4)}
     for i, what in ((0, "wall"), (1, "cpu"), (2, "training_thread_cpu")):
         off = [r[i] for r in res["off"]]
         on = [r[i] for r in res["on"]]

@@ -52,6 +52,8 @@ func securityHeaders(h http.Header) {
 // types they take. Every other state-changing route takes JSON only.
 var bodyTypes = map[string][]string{
 	"/api/upload": {"text/csv", "application/csv", "application/octet-stream", "multipart/form-data"},
+	// The binary ingest format (external.BinaryMagic) is octet-stream.
+	"/api/ingest": {"application/json", "application/octet-stream"},
 }
 
 // guard is the request guard middleware (see the comment at the top of

@@ -118,7 +118,8 @@ type HelloArm struct {
 type Images struct {
 	// Shape is [H, W] (grey) or [H, W, 3] (RGB).
 	Shape []int `json:"shape"`
-	// Data is base64 of len(selected)*H*W(*3) bytes, row-major.
+	// Data is base64 of len(selected)*H*W(*3) bytes, row-major (or
+	// empty when the record's bin.images has them).
 	Data string `json:"data"`
 }
 
@@ -146,8 +147,11 @@ type Batch struct {
 	// StepSeconds is the wall time of the step (optional).
 	StepSeconds float64 `json:"step_seconds"`
 	Images      *Images `json:"images"`
+	// Bin places arrays in the data part of a binary request instead
+	// (BinaryMagic); the fields it names must be absent above.
+	Bin *BinRefs `json:"bin"`
 
-	pixels []byte // decoded Images.Data
+	pixels []byte // decoded Images.Data, or the data part's bytes
 }
 
 // Eval is one evaluation of one arm.
@@ -181,6 +185,14 @@ func DecodeRequest(b []byte) (*Request, error) {
 	if len(b) > MaxBodyBytes {
 		return nil, bad("request too large: %d bytes, the limit is %d", len(b), MaxBodyBytes)
 	}
+	var data []byte
+	isBinary := bytes.HasPrefix(b, []byte(BinaryMagic))
+	if isBinary {
+		var err error
+		if b, data, err = splitBinary(b); err != nil {
+			return nil, err
+		}
+	}
 	if !utf8.Valid(b) {
 		return nil, bad("request is not valid UTF-8")
 	}
@@ -194,7 +206,15 @@ func DecodeRequest(b []byte) (*Request, error) {
 		return nil, bad("%s", jsonError(err, b))
 	}
 	if _, err := dec.Token(); err != io.EOF {
+		if isBinary {
+			return nil, bad("trailing data after the JSON object in the JSON part of a binary request: its length in the header is wrong?")
+		}
 		return nil, bad("trailing data after the JSON object: send one object per request (several records go in its batches array)")
+	}
+	for i := range r.Batches {
+		if err := r.Batches[i].resolve(data, isBinary); err != nil {
+			return nil, bad("batches[%d]: %v", i, err)
+		}
 	}
 	if err := r.check(); err != nil {
 		return nil, err
@@ -430,9 +450,12 @@ func (b *Batch) check() error {
 		if err := checkShape(b.Images.Shape); err != nil {
 			return fmt.Errorf("images: %v", err)
 		}
-		px, err := base64.StdEncoding.DecodeString(b.Images.Data)
-		if err != nil {
-			return fmt.Errorf("images: data is not standard base64: %v", err)
+		px := b.pixels
+		if px == nil {
+			var err error
+			if px, err = base64.StdEncoding.DecodeString(b.Images.Data); err != nil {
+				return fmt.Errorf("images: data is not standard base64: %v", err)
+			}
 		}
 		want := len(b.Selected)
 		for _, d := range b.Images.Shape {

@@ -1,6 +1,7 @@
 """ohemlab.Client: reports batches to an OHEM Lab server and keeps its
 control state, from a background thread, with the standard library only."""
 
+import array
 import base64
 import http.client
 import json
@@ -26,9 +27,14 @@ class Client:
     """Reports training batches to ``ohemlab serve --source external``.
 
     Reports are queued and sent by a background thread over one keep-alive
-    HTTP connection, several per request (what arrives within
-    ``min_interval`` of the previous request goes together), so training
-    never waits on the network. When the server is slower than training, the oldest queued
+    HTTP connection, everything queued in one request: while training
+    reports faster than one batch per ``slow`` seconds, at most every
+    ``interval`` seconds; slower training has each batch sent within
+    ``min_interval`` (so are paused runs, ``flush``, evaluations), in the
+    binary request format (docs/protocol.md: the arrays as raw
+    little-endian bytes; ``binary=False`` sends plain JSON), so training
+    never waits on the network and the sender thread, which shares the
+    interpreter lock with training, does little per batch. When the server is slower than training, the oldest queued
     batch records are dropped (latest wins; ``dropped`` counts them);
     evaluation records are never dropped. A broken connection is re-opened
     with back-off and the hello sent again.
@@ -42,8 +48,8 @@ class Client:
     """
 
     def __init__(self, url, token=None, hello=None, session=None, rank=0, world=1,
-                 max_pending=256, max_per_request=64, timeout=60.0, log=sys.stderr,
-                 min_interval=0.01):
+                 max_pending=1024, max_per_request=512, timeout=60.0, log=sys.stderr,
+                 interval=0.1, min_interval=0.005, slow=0.02, binary=True, all_images=False):
         u = urllib.parse.urlsplit(url if "://" in url else "http://" + url)
         if u.scheme not in ("http", "https"):
             raise ValueError("url must be http:// or https://, got %r" % url)
@@ -57,7 +63,14 @@ class Client:
         self._max_pending = max_pending
         self._max_per_request = max_per_request
         self._timeout = timeout
+        self._interval = interval
         self._min_interval = min_interval
+        self._slow = slow
+        self._period = slow  # running mean time between two queued batches
+        self._last_queued = None
+        self._binary = binary
+        self._all_images = all_images
+        self._flush_now = False
         self._log = log
 
         self._cv = threading.Condition()
@@ -75,6 +88,7 @@ class Client:
         self.refused = 0
         self.reconnects = 0
         self.last_error = None
+        self.sender_cpu = 0.0  # CPU seconds the sender thread used so far
         self._conn = None
         self._thread = threading.Thread(target=self._run, name="ohemlab-client", daemon=True)
         self._thread.start()
@@ -115,25 +129,37 @@ class Client:
         array of shape (M, H, W) or (M, H, W, 3)) with ``image_shape``
         [H, W] or [H, W, 3].
         """
-        rec = _record(arm, step, losses, labels, preds, ids, selected, weights, true_prob, flipped,
-                      images, image_shape, m, strategy, step_seconds)
-        with self._cv:
-            self._batches.append(rec)
-            while len(self._batches) > self._max_pending:
-                self._batches.pop(0)
-                self.dropped += 1
-            self._cv.notify_all()
+        self._queue(_record(arm, step, losses, labels, preds, ids, selected, weights, true_prob, flipped,
+                            images, image_shape, m, strategy, step_seconds))
 
     def report_lazy(self, build):
         """Queues a batch record built later, on the sender thread:
         ``build()`` returns report_batch's arguments as a dict. The tensors
         it reads must not change in place afterwards."""
+        self._queue(build)
+
+    def report_packed(self, item):
+        """Queues a batch record that packs itself on the sender thread:
+        ``type(item).pack(items)`` gets the queued items of that type in
+        order and returns one ``(fields, arrays)`` per item (see
+        ``ohemlab.torch``), which lets many batches be converted at once.
+        """
+        self._queue(item)
+
+    def _queue(self, item):
+        now = time.monotonic()
         with self._cv:
-            self._batches.append(build)
+            if self._last_queued is not None:
+                # A pause (or evaluation) between two batches counts as
+                # slow steps only while it lasts.
+                self._period += 0.2 * (min(now - self._last_queued, 2 * self._slow) - self._period)
+            self._last_queued = now
+            self._batches.append(item)
             while len(self._batches) > self._max_pending:
                 self._batches.pop(0)
                 self.dropped += 1
-            self._cv.notify_all()
+            if len(self._batches) in (1, self._max_per_request):
+                self._cv.notify_all()
 
     def report_eval(self, arm, step, test_loss, test_accuracy, per_class=None, confusion=None):
         """Queues one evaluation record; returns at once."""
@@ -182,8 +208,11 @@ class Client:
         """Waits until every queued record was sent (or timeout)."""
         deadline = time.monotonic() + timeout
         with self._cv:
+            self._flush_now = True
+            self._cv.notify_all()
             while (self._batches or self._evals or self._busy) and time.monotonic() < deadline:
                 self._cv.wait(0.05)
+            self._flush_now = False
             return not (self._batches or self._evals)
 
     def close(self, flush=True):
@@ -211,16 +240,22 @@ class Client:
         backoff = 0.05
         last = 0.0
         while True:
-            # Gather what arrives within min_interval of the last request
-            # into the next one: fewer, larger requests cost less CPU.
-            gap = self._min_interval - (time.monotonic() - last)
-            if gap > 0 and self._wait_rev is None and not self._closed:
-                time.sleep(gap)
-            last = time.monotonic()
             with self._cv:
                 while not (self._closed or self._batches or self._evals or self._wait_rev is not None
                            or (self._hello is not None and not self._hello_sent)):
                     self._cv.wait()
+                # Gather what arrives within interval of the last request
+                # into the next one: fewer, larger requests cost the
+                # training thread less. Slow training (whose server-side
+                # step, stamped on control changes, should not lag), paused
+                # runs, flush, close, evals and the hello wait less or not.
+                while not (self._closed or self._flush_now or self._evals or self._wait_rev is not None
+                           or self._control.get("paused") or not self._hello_sent):
+                    every = self._interval if self._period < self._slow else self._min_interval
+                    gap = every - (time.monotonic() - last)
+                    if gap <= 0 or len(self._batches) >= self._max_per_request:
+                        break
+                    self._cv.wait(gap)
                 if self._closed and not (self._batches or self._evals):
                     return
                 if self._hello is None and (self._batches or self._evals):
@@ -235,26 +270,23 @@ class Client:
                 hello = self._hello if not self._hello_sent else None
                 run = self._control.get("run", 0)
                 self._busy = True
+            last = time.monotonic()
             body = {"session": self.session, "rank": self.rank, "world": self.world, "run": run}
             if hello is not None:
                 body["hello"] = hello
-            encoded = []
-            for b in batches:
-                try:
-                    encoded.append(_encode_batch(b))
-                except Exception as e:  # a bad record must not stop the sender
-                    self.refused += 1
-                    self.last_error = e
-                    self._warn("cannot encode a batch record: %r" % e)
-            batches = encoded
-            if batches:
-                body["batches"] = batches
+            packed = self._pack(batches)
+            if batches and not packed and not (evals or hello is not None):
+                with self._cv:  # nothing left to send
+                    self._busy = False
+                    self._cv.notify_all()
+                continue
             if evals:
                 body["evals"] = evals
             if wait is not None:
                 body["wait"] = wait
+            data, ctype = _frame(body, packed, self._binary)
             try:
-                reply = self._post(json.dumps(body, separators=(",", ":")).encode())
+                reply = self._post(data, ctype)
                 backoff = 0.05
             except ClientError as e:
                 self.refused += len(batches) + len(evals)
@@ -291,18 +323,56 @@ class Client:
                 self.reconnects += 1
                 continue
             with self._cv:
+                self.sender_cpu = time.thread_time()
                 self._busy = False
-                self.sent += len(batches)
+                self.sent += len(packed)
                 if hello is not None:
                     self._hello_sent = True
                 self._control = reply
                 self._cv.notify_all()
 
-    def _post(self, data):
+    def _pack(self, items):
+        """Packs queued batch items into (fields, arrays) records, consecutive
+        items of one packing type together; a broken item is dropped.
+        Images go with the newest batch of each arm only (unless
+        all_images): a page shows one batch per arm at a time, and the
+        pixels are most of a request's bytes."""
+        keep = [True] * len(items)
+        if not self._all_images:
+            seen = set()
+            for i in range(len(items) - 1, -1, -1):
+                it = items[i]
+                arm = it.get("arm") if isinstance(it, dict) else getattr(it, "arm", None)
+                if arm is None:
+                    continue
+                keep[i] = arm not in seen
+                seen.add(arm)
+        out = []
+        i = 0
+        while i < len(items):
+            kind = type(items[i])
+            pack = getattr(kind, "pack", None) if not (callable(items[i]) or isinstance(items[i], dict)) else None
+            j = i + 1
+            if pack is not None:
+                while j < len(items) and type(items[j]) is kind:
+                    j += 1
+            try:
+                if pack is not None:
+                    out.extend(pack(items[i:j], keep[i:j]))
+                else:
+                    out.append(_pack_record(items[i], keep[i]))
+            except Exception as e:  # a bad record must not stop the sender
+                self.refused += j - i
+                self.last_error = e
+                self._warn("cannot encode a batch record: %r" % e)
+            i = j
+        return out
+
+    def _post(self, data, ctype="application/json"):
         if self._conn is None:
             cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
             self._conn = cls(self._host, self._port, timeout=self._timeout)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": ctype}
         if self._token:
             headers["Authorization"] = "Bearer " + self._token
         self._conn.request("POST", self._path, body=data, headers=headers)
@@ -325,22 +395,19 @@ class Client:
         print("ohemlab: " + msg, file=self._log)
 
 
-def _tolist(v):
-    return v.tolist() if hasattr(v, "tolist") else v
+# The per-example arrays of a batch record and how the binary format
+# (docs/protocol.md) stores them: float32, int32 or one byte per value,
+# little-endian.
+_F32 = ("losses", "true_prob", "weights")
+_I32 = ("labels", "preds", "ids", "selected")
+_U8 = ("flipped", "images")
 
+# MAGIC starts a binary request: then the JSON part's length (4 bytes,
+# little-endian), the JSON part, and the data part its records point into.
+MAGIC = b"OHEMLAB1"
 
-# _FLOATS are the per-example float arrays; tensors and numpy arrays among
-# them are sent as base64 of little-endian float32 (docs/protocol.md), much
-# cheaper to write and read than decimal JSON numbers.
-_FLOATS = ("losses", "true_prob", "weights")
-
-
-def _f32(v):
-    if hasattr(v, "numpy"):
-        v = v.detach().cpu().numpy()
-    if hasattr(v, "astype"):
-        return base64.b64encode(v.astype("<f4").tobytes()).decode()
-    return v
+_BIG = sys.byteorder == "big"
+_INT = "i" if array.array("i").itemsize == 4 else "l"
 
 
 def _record(arm, step, losses, labels, preds, ids, selected, weights=None, true_prob=None,
@@ -356,21 +423,92 @@ def _record(arm, step, losses, labels, preds, ids, selected, weights=None, true_
     return rec
 
 
-def _encode_batch(rec):
-    """Turns tensors and arrays into JSON values (on the sender thread)."""
+def _raw(v, code):
+    """The little-endian bytes of an array (tensor, numpy array or list)
+    as float32 (code "f"), int32 ("i") or uint8 ("B")."""
+    if hasattr(v, "detach"):
+        v = v.detach().cpu().numpy()
+    if hasattr(v, "astype"):
+        return v.astype({"f": "<f4", "i": "<i4", "B": "u1"}[code], copy=False).tobytes()
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    a = array.array(_INT if code == "i" else code, [int(bool(x)) for x in v] if code == "B" else v)
+    if _BIG:
+        a.byteswap()
+    return a.tobytes()
+
+
+def _pack_record(rec, images=True):
+    """Turns one report_batch / report_lazy record into (fields, arrays):
+    fields are its JSON values, arrays map an array's name to (buffer,
+    offset, length) in bytes."""
     if callable(rec):
         rec = _record(**rec())
-    out = {}
+    fields, arrays = {}, {}
     for k, v in rec.items():
-        if k in _FLOATS:
-            out[k] = _f32(v)
+        if k in _F32 or k in _I32 or k == "flipped":
+            b = _raw(v, "f" if k in _F32 else "i" if k in _I32 else "B")
+            arrays[k] = (b, 0, len(b))
         elif k == "images":
+            if not images:
+                continue
             shape, px = v
-            if hasattr(px, "numpy"):
-                px = px.numpy()
-            if hasattr(px, "tobytes"):
-                px = px.tobytes()
-            out[k] = {"shape": shape, "data": base64.b64encode(bytes(px)).decode()}
+            b = _raw(px, "B")
+            arrays[k] = (b, 0, len(b))
+            fields[k] = {"shape": list(shape)}
         else:
-            out[k] = _tolist(v)
-    return out
+            fields[k] = v
+    return fields, arrays
+
+
+def _frame(body, packed, binary):
+    """The request body and its Content-Type: the binary format (the
+    arrays in the data part, each buffer once) or plain JSON (floats as
+    base64 of float32, the rest as JSON arrays)."""
+    if not binary:
+        recs = []
+        for fields, arrays in packed:
+            rec = json.loads(fields) if isinstance(fields, str) else dict(fields)
+            for name, (buf, off, n) in arrays.items():
+                b = bytes(memoryview(buf).cast("B")[off:off + n])
+                if name in _F32:
+                    rec[name] = base64.b64encode(b).decode()
+                elif name in _I32:
+                    a = array.array(_INT)
+                    a.frombytes(b)
+                    if _BIG:
+                        a.byteswap()
+                    rec[name] = a.tolist()
+                elif name == "flipped":
+                    rec[name] = [x == 1 for x in b]
+                else:
+                    rec[name] = dict(rec[name], data=base64.b64encode(b).decode())
+            recs.append(rec)
+        if recs:
+            body["batches"] = recs
+        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
+    # Binary: each record's JSON is its fields plus "bin", the [offset,
+    # length] of its arrays in the data part; written as text directly,
+    # which costs the sender thread (and so training) least.
+    recs, parts, pos, at = [], [], 0, {}
+    dumps = _compact.encode
+    for fields, arrays in packed:
+        refs = []
+        for name, (buf, off, n) in arrays.items():
+            base = at.get(id(buf))
+            if base is None:
+                base = at[id(buf)] = pos
+                parts.append(buf)
+                pos += buf.nbytes if hasattr(buf, "nbytes") else len(buf)
+            refs.append('"%s":[%d,%d]' % (name, base + off, n))
+        if not isinstance(fields, str):
+            fields = dumps(fields)
+        recs.append(fields[:-1] + ',"bin":{' + ",".join(refs) + "}}")
+    js = dumps(body)
+    if recs:
+        js = js[:-1] + ',"batches":[' + ",".join(recs) + "]}"
+    js = js.encode()
+    return b"".join([MAGIC, len(js).to_bytes(4, "little"), js] + parts), "application/octet-stream"
+
+
+_compact = json.JSONEncoder(separators=(",", ":"))

@@ -153,26 +153,85 @@ class OHEMLoss(nn.Module):
         else:
             losses, t, f, sub_sel = det, tgt, flat, sel
             ex_ids = torch.arange(k) if ids is None else ids
-        step, strategy, arm = self.step, self.strategy, self.arm
         step_seconds = time.perf_counter() - t0
+        if hasattr(c, "report_packed"):
+            # Only references are queued: the client's sender thread turns
+            # many batches into bytes at once (_TorchBatch.pack).
+            c.report_packed(_TorchBatch(self.arm, self.step, self.strategy, step_seconds, losses, f, t,
+                                        ex_ids, sub_sel, sel, images))
+            return
+        px = images[sel].to(torch.uint8).contiguous() if images is not None else None
+        c.report_batch(self.arm, self.step, losses.float(), t.clamp(min=0), f.argmax(1), ex_ids, sub_sel,
+                       true_prob=torch.exp(-losses.float()).clamp_(0, 1), images=px,
+                       image_shape=list(px.shape[1:]) if px is not None else None, m=int(sub_sel.numel()),
+                       strategy=self.strategy, step_seconds=step_seconds)
 
-        def build():
-            # Runs on the client's sender thread: the training step does not
-            # pay for the report's arrays.
-            px, shape = None, None
-            if images is not None:
-                px = images[sel].to(torch.uint8).contiguous()
-                shape = list(px.shape[1:])
-            return dict(arm=arm, step=step, losses=losses.float(), labels=t.clamp(min=0), preds=f.argmax(1),
-                        ids=ex_ids, selected=sub_sel,
-                        true_prob=torch.exp(-losses.float()).clamp_(0, 1),  # loss = -log p(label)
-                        images=px, image_shape=shape, m=int(sub_sel.numel()), strategy=strategy,
-                        step_seconds=step_seconds)
 
-        if hasattr(c, "report_lazy"):
-            c.report_lazy(build)
-        else:
-            c.report_batch(**build())
+class _TorchBatch:
+    """One reported batch as references to its tensors (detached; they
+    must not change in place), packed on the client's sender thread."""
+
+    __slots__ = ("arm", "step", "strategy", "step_seconds", "losses", "logits", "labels", "ids",
+                 "selected", "image_sel", "images")
+
+    def __init__(self, arm, step, strategy, step_seconds, losses, logits, labels, ids, selected,
+                 image_sel, images):
+        self.arm, self.step, self.strategy, self.step_seconds = arm, step, strategy, step_seconds
+        self.losses, self.logits, self.labels, self.ids = losses, logits, labels, ids
+        self.selected, self.image_sel, self.images = selected, image_sel, images
+
+    @staticmethod
+    def pack(items, images=None):
+        """(fields, arrays) per item, as ohemlab.Client wants them: the
+        batches of one shape are stacked, so that each array of all of
+        them takes a handful of tensor operations and one copy to bytes.
+        images[i] false leaves out item i's images."""
+        out = [None] * len(items)
+        try:
+            groups = [(range(len(items)), _TorchBatch._columns(items))]
+        except RuntimeError:  # batches of different sizes: one shape at a time
+            by = {}
+            for i, b in enumerate(items):
+                by.setdefault((b.losses.shape, b.logits.shape, b.selected.dim()), []).append(i)
+            groups = [(idx, _TorchBatch._columns([items[i] for i in idx])) for idx in by.values()]
+        for idx, (k, lb, pb, predb, labb, idb, sb, ms) in groups:
+            row, so = 4 * k, 0
+            for j, i in enumerate(idx):
+                b, m = items[i], ms[j]
+                fields = '{"arm":%d,"step":%d,"m":%d,"strategy":"%s","step_seconds":%.6g' % (
+                    b.arm, b.step, m, b.strategy, b.step_seconds)
+                arrays = {"losses": (lb, j * row, row), "true_prob": (pb, j * row, row),
+                          "preds": (predb, j * row, row), "labels": (labb, j * row, row),
+                          "ids": (idb, j * row, row), "selected": (sb, so, 4 * m)}
+                so += 4 * m
+                if b.images is not None and (images is None or images[i]):
+                    # The kept examples' pixels, straight from the tensor's memory.
+                    px = torch.index_select(b.images, 0, b.image_sel)
+                    if px.dtype != torch.uint8 or px.device.type != "cpu":
+                        px = px.to(torch.uint8).cpu()
+                    px = px.numpy()
+                    fields += ',"images":{"shape":[%s]}' % ",".join(map(str, px.shape[1:]))
+                    arrays["images"] = (px, 0, px.nbytes)
+                out[i] = (fields + "}", arrays)
+        return out
+
+    @staticmethod
+    def _columns(bs):
+        """The arrays of batches bs of one shape, stacked, as little-endian
+        bytes: K, losses, true_prob, preds, labels, ids, selected (all
+        batches' in a row) and each batch's count of selected."""
+        with torch.no_grad():
+            losses = torch.stack([b.losses for b in bs]).float().cpu()
+            prob = torch.exp(-losses).clamp_(0, 1)  # loss = -log p(label)
+            preds = torch.stack([b.logits for b in bs]).max(-1).indices.cpu()
+            labels = torch.stack([b.labels for b in bs]).clamp(min=0).cpu()  # ignore_index: not reported
+            ids = torch.stack([torch.as_tensor(b.ids) for b in bs]).cpu()
+            sels = [b.selected for b in bs]
+            sel = torch.cat(sels).cpu()
+        f32 = lambda t: t.numpy().astype("<f4", copy=False)  # noqa: E731
+        i32 = lambda t: t.numpy().astype("<i4")  # noqa: E731
+        return (int(losses.shape[1]), f32(losses), f32(prob), i32(preds), i32(labels), i32(ids), i32(sel),
+                [int(s.shape[0]) for s in sels])
 
 
 def sync_control(client, src=0, group=None):

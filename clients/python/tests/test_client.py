@@ -1,5 +1,7 @@
 """Tests of ohemlab.Client against a fake OHEM Lab server (stdlib only)."""
 
+import array
+import base64
 import json
 import socket
 import os
@@ -13,6 +15,37 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ohemlab  # noqa: E402
 
 HELLO = {"dataset": "toy", "classes": 2, "k": 4, "arms": [{"strategy": "topk", "m": 2}]}
+
+
+def decode_body(raw):
+    """A request body as the server reads it: JSON, or the binary format
+    (docs/protocol.md) with every record's "bin" arrays put in place as
+    JSON values (floats as float32, images' data as base64)."""
+    if not raw.startswith(b"OHEMLAB1"):
+        body = json.loads(raw)
+        for rec in body.get("batches", []):
+            for name in ("losses", "true_prob", "weights"):
+                if isinstance(rec.get(name), str):  # base64 of float32
+                    a = array.array("f")
+                    a.frombytes(base64.b64decode(rec[name]))
+                    rec[name] = a.tolist()
+        return body
+    n = int.from_bytes(raw[8:12], "little")
+    body = json.loads(raw[12:12 + n])
+    data = raw[12 + n:]
+    for rec in body.get("batches", []):
+        for name, (off, ln) in rec.pop("bin", {}).items():
+            b = data[off:off + ln]
+            assert len(b) == ln, "bin.%s beyond the data part" % name
+            if name == "images":
+                rec["images"]["data"] = base64.b64encode(b).decode()
+            elif name == "flipped":
+                rec[name] = [x == 1 for x in b]
+            else:
+                a = array.array("f" if name in ("losses", "true_prob", "weights") else "i")
+                a.frombytes(b)
+                rec[name] = a.tolist()
+    return body
 
 
 class FakeServer:
@@ -37,7 +70,7 @@ class FakeServer:
                 pass
 
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body = decode_body(self.rfile.read(int(self.headers["Content-Length"])))
                 if fake.refuse:
                     with fake.cv:
                         fake.requests.append((body, dict(self.headers)))
@@ -143,6 +176,29 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(built, ["ohemlab-client"])
         self.assertEqual([b["step"] for b in batches_sent(self.srv.requests)], [1, 2])
         self.assertEqual(c.refused, 1)
+
+    def test_images_go_with_the_newest_batch_of_each_arm(self):
+        c = self.client(interval=30, min_interval=30)
+        self.srv.wait_for(lambda reqs: len(reqs) >= 1)  # the hello; the batches then wait for flush
+        for s in range(1, 4):
+            for arm in (0, 1):
+                c.report_batch(arm, s, [0.1, 0.9, 0.5, 0.2], [0, 1, 0, 1], [0, 0, 0, 1], [0, 1, 2, 3], [1, 2],
+                               images=bytes(range(8)), image_shape=[2, 2])
+        self.assertTrue(c.flush(10))
+        got = batches_sent(self.srv.requests)
+        self.assertEqual([(b["arm"], b["step"]) for b in got], [(a, s) for s in (1, 2, 3) for a in (0, 1)])
+        self.assertEqual([b["step"] for b in got if "images" in b], [3, 3])
+        self.assertEqual(got[-1]["images"], {"shape": [2, 2], "data": "AAECAwQFBgc="})
+        self.assertEqual(got[-1]["losses"], [0.10000000149011612, 0.8999999761581421, 0.5, 0.20000000298023224])
+        self.assertEqual(got[-1]["selected"], [1, 2])
+
+    def test_plain_json_requests(self):
+        c = self.client(binary=False)
+        batch(c, 1)
+        self.assertTrue(c.flush(10))
+        body, headers = self.srv.requests[-1]
+        self.assertEqual(headers["Content-Type"], "application/json")
+        self.assertEqual(body["batches"][0]["labels"], [0, 1, 0, 1])
 
     def test_control_change_reaches_the_client(self):
         c = self.client()

@@ -108,5 +108,66 @@ class OHEMLossTest(unittest.TestCase):
         self.assertTrue(all(0 <= i < 500 for i in b["selected"]))
 
 
+@unittest.skipIf(torch is None, "PyTorch is not installed")
+class OHEMLossWireTest(unittest.TestCase):
+    """What OHEMLoss sends through a real ohemlab.Client, as the server
+    decodes it (binary format and plain JSON)."""
+
+    def run_client(self, binary, all_images=False):
+        import ohemlab
+        from ohemlab.torch import OHEMLoss
+        from test_client import FakeServer, batches_sent
+        srv = FakeServer()
+        self.addCleanup(srv.stop)
+        c = ohemlab.Client(srv.url, hello={"dataset": "t", "classes": 10, "k": 64, "image": [4, 4],
+                                           "arms": [{"strategy": "topk", "m": 8}]},
+                           log=None, binary=binary, all_images=all_images, interval=30, min_interval=30)
+        self.addCleanup(c.close, False)
+        srv.wait_for(lambda reqs: len(reqs) >= 1)  # the hello; the batches then wait for flush
+        torch.manual_seed(3)
+        crit = OHEMLoss(c, m=8, live=False)
+        sent = []
+        for step in range(1, 4):
+            logits, y = torch.randn(64, 10), torch.randint(0, 10, (64,))
+            x = torch.randint(0, 256, (64, 4, 4), dtype=torch.uint8)
+            ids = torch.arange(1000 + 64 * step, 1064 + 64 * step)
+            crit(logits, y, ids=ids, images=x, step=step)
+            sent.append((logits, y, x, ids, crit.last_selected.clone()))
+        self.assertTrue(c.flush(10))
+        got = batches_sent(srv.requests)
+        self.assertEqual(len(srv.requests), 2, "hello, then the three batches in one request")
+        self.assertEqual([b["step"] for b in got], [1, 2, 3])
+        return got, sent
+
+    def check(self, got, sent, images_of):
+        import base64
+        for b, (logits, y, x, ids, sel) in zip(got, sent):
+            want = F.cross_entropy(logits, y, reduction="none")
+            self.assertEqual(len(b["losses"]), 64)
+            for g, w in zip(b["losses"], want.tolist()):
+                self.assertAlmostEqual(g, w, places=5)
+            for g, w in zip(b["true_prob"], torch.exp(-want).tolist()):
+                self.assertAlmostEqual(g, w, places=5)
+            self.assertEqual(b["labels"], y.tolist())
+            self.assertEqual(b["preds"], logits.argmax(1).tolist())
+            self.assertEqual(b["ids"], ids.tolist())
+            self.assertEqual(b["selected"], sel.tolist())
+            self.assertEqual(b["m"], 8)
+            self.assertEqual(b["strategy"], "topk")
+            if b["step"] in images_of:
+                self.assertEqual(b["images"]["shape"], [4, 4])
+                self.assertEqual(base64.b64decode(b["images"]["data"]), x[sel].numpy().tobytes())
+            else:
+                self.assertNotIn("images", b)
+
+    def test_binary(self):
+        got, sent = self.run_client(True)
+        self.check(got, sent, images_of={3})  # the newest batch of the arm carries the images
+
+    def test_json(self):
+        got, sent = self.run_client(False, all_images=True)
+        self.check(got, sent, images_of={1, 2, 3})
+
+
 if __name__ == "__main__":
     unittest.main()

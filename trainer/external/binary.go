@@ -1,0 +1,161 @@
+package external
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// BinaryMagic starts a request in the binary format (docs/protocol.md,
+// "Binary requests"): the 8 bytes "OHEMLAB1", the length of the JSON part
+// as a 4-byte little-endian unsigned integer, the JSON part (the same
+// request object as a plain JSON request) and then the data part. A batch
+// record's "bin" names byte ranges of the data part that hold its arrays,
+// so neither side writes or scans them as text.
+const BinaryMagic = "OHEMLAB1"
+
+// binaryHeader is the size of the magic plus the JSON length.
+const binaryHeader = len(BinaryMagic) + 4
+
+// BinRefs are the arrays of a batch record that a binary request carries
+// in its data part: each an [offset, length] pair in bytes from the start
+// of the data part. Floats are little-endian float32, indices, labels,
+// predictions and ids little-endian int32, flipped one byte (0 or 1) per
+// example, images the uint8 pixels.
+type BinRefs struct {
+	Losses   []int64 `json:"losses"`
+	TrueProb []int64 `json:"true_prob"`
+	Weights  []int64 `json:"weights"`
+	Labels   []int64 `json:"labels"`
+	Preds    []int64 `json:"preds"`
+	IDs      []int64 `json:"ids"`
+	Selected []int64 `json:"selected"`
+	Flipped  []int64 `json:"flipped"`
+	Images   []int64 `json:"images"`
+}
+
+// splitBinary separates a binary request into its JSON and data parts.
+func splitBinary(b []byte) (js, data []byte, err error) {
+	if len(b) < binaryHeader {
+		return nil, nil, bad("binary request of %d bytes ends early: want %q, the JSON part's length (4 bytes, little-endian), the JSON part and the data part", len(b), BinaryMagic)
+	}
+	n := uint64(binary.LittleEndian.Uint32(b[len(BinaryMagic):]))
+	if n > uint64(len(b)-binaryHeader) {
+		return nil, nil, bad("binary request: its header says the JSON part is %d bytes but only %d bytes follow", n, len(b)-binaryHeader)
+	}
+	return b[binaryHeader : binaryHeader+int(n)], b[binaryHeader+int(n):], nil
+}
+
+// resolve fills the arrays a batch record keeps in the data part (binary
+// requests only; data is nil for a JSON request).
+func (b *Batch) resolve(data []byte, isBinary bool) error {
+	r := b.Bin
+	if r == nil {
+		return nil
+	}
+	if !isBinary {
+		return errors.New(`"bin" refers to the data part of a binary request, but this request is plain JSON: send it in the binary format (body starting with "OHEMLAB1") or give the arrays as JSON`)
+	}
+	part := func(name string, ref []int64, given bool, unit int) ([]byte, error) {
+		if given {
+			return nil, fmt.Errorf("%s is given both in the record and in bin: give it once", name)
+		}
+		if len(ref) != 2 {
+			return nil, fmt.Errorf("bin.%s has %d numbers: want [offset, length] in bytes", name, len(ref))
+		}
+		off, n := ref[0], ref[1]
+		if off < 0 || n < 0 || off > int64(len(data)) || n > int64(len(data))-off {
+			return nil, fmt.Errorf("bin.%s = [%d, %d] is outside the data part (%d bytes)", name, off, n, len(data))
+		}
+		if n%int64(unit) != 0 {
+			return nil, fmt.Errorf("bin.%s: %d bytes is not a whole number of %d-byte values", name, n, unit)
+		}
+		return data[off : off+n], nil
+	}
+	floats := func(name string, ref []int64, dst *Numbers) error {
+		if ref == nil {
+			return nil
+		}
+		p, err := part(name, ref, *dst != nil, 4)
+		if err != nil {
+			return err
+		}
+		out := make([]float64, len(p)/4)
+		for i := range out {
+			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:])))
+		}
+		*dst = out
+		return nil
+	}
+	int32s := func(name string, ref []int64, given bool, dst *[]int32) error {
+		if ref == nil {
+			return nil
+		}
+		p, err := part(name, ref, given, 4)
+		if err != nil {
+			return err
+		}
+		out := make([]int32, len(p)/4)
+		for i := range out {
+			out[i] = int32(binary.LittleEndian.Uint32(p[4*i:]))
+		}
+		*dst = out
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		ref  []int64
+		dst  *Numbers
+	}{{"losses", r.Losses, &b.Losses}, {"true_prob", r.TrueProb, &b.TrueProb}, {"weights", r.Weights, &b.Weights}} {
+		if err := floats(f.name, f.ref, f.dst); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		ref  []int64
+		dst  *[]int32
+	}{{"labels", r.Labels, &b.Labels}, {"preds", r.Preds, &b.Preds}, {"selected", r.Selected, &b.Selected}} {
+		if err := int32s(f.name, f.ref, *f.dst != nil, f.dst); err != nil {
+			return err
+		}
+	}
+	if r.IDs != nil {
+		var ids []int32
+		if err := int32s("ids", r.IDs, b.IDs != nil, &ids); err != nil {
+			return err
+		}
+		b.IDs = make([]int64, len(ids))
+		for i, id := range ids {
+			b.IDs[i] = int64(id)
+		}
+	}
+	if r.Flipped != nil {
+		p, err := part("flipped", r.Flipped, b.Flipped != nil, 1)
+		if err != nil {
+			return err
+		}
+		b.Flipped = make([]bool, len(p))
+		for i, v := range p {
+			if v > 1 {
+				return fmt.Errorf("bin.flipped: byte %d is %d: want 0 or 1", i, v)
+			}
+			b.Flipped[i] = v == 1
+		}
+	}
+	if r.Images != nil {
+		if b.Images == nil {
+			return errors.New(`bin.images without "images": {"shape": [H, W]}: give the images' shape`)
+		}
+		p, err := part("images", r.Images, b.Images.Data != "", 1)
+		if err != nil {
+			return err
+		}
+		b.pixels = p
+		if b.pixels == nil {
+			b.pixels = []byte{}
+		}
+	}
+	return nil
+}
