@@ -17,6 +17,26 @@ type Sink interface {
 	Publish(Event)
 }
 
+// BatchSink is a Sink that can take several events at once: its consumers
+// see them together (an outside trainer's request of many batches is shown
+// as its newest batch, not as whichever one a frame timer caught first).
+type BatchSink interface {
+	Sink
+	PublishAll([]Event)
+}
+
+// PublishAll hands evs to s, at once when s is a BatchSink, else in order
+// one by one.
+func PublishAll(s Sink, evs []Event) {
+	if b, ok := s.(BatchSink); ok {
+		b.PublishAll(evs)
+		return
+	}
+	for _, e := range evs {
+		s.Publish(e)
+	}
+}
+
 // SinkFunc adapts a function to Sink.
 type SinkFunc func(Event)
 

@@ -91,6 +91,31 @@ func (h *hub) publish(e trainer.Event) {
 	}
 }
 
+// publishAll queues evs together: the hub goroutine takes them in one go,
+// so a batch frame shows the newest of them.
+func (h *hub) publishAll(evs []trainer.Event) {
+	h.inMu.Lock()
+	if h.inClosed {
+		h.inMu.Unlock()
+		return
+	}
+	for _, e := range evs {
+		if e == nil {
+			continue
+		}
+		if len(h.in) >= maxPending {
+			h.dropped.Add(1)
+			continue
+		}
+		h.in = append(h.in, e)
+	}
+	h.inMu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
 // run is the hub goroutine.
 func (h *hub) run() {
 	defer close(h.stopped)

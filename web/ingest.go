@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/external"
 )
 
@@ -55,8 +56,15 @@ func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
+// PublishAll queues several trainer events at once (trainer.BatchSink):
+// the events of one ingest request reach viewers together, so a batch frame
+// shows the request's newest batch of an arm (the one an external client
+// sends images with).
+func (s *Server) PublishAll(evs []trainer.Event) { s.hub.publishAll(evs) }
+
 // *external.Source is the Trainer and Ingester of serve --source external.
 var (
-	_ Trainer  = (*external.Source)(nil)
-	_ Ingester = (*external.Source)(nil)
+	_ Trainer           = (*external.Source)(nil)
+	_ Ingester          = (*external.Source)(nil)
+	_ trainer.BatchSink = (*Server)(nil)
 )

@@ -49,11 +49,15 @@ type Source struct {
 	version int64
 	run     int64 // run number: grows with every new job and every reset
 	rev     int64 // control revision: grows with every change a client must see
-	changed chan struct{}
-	paused  bool
-	stepReq bool
-	evalReq bool
-	stopped bool
+	// gathering: publish collects events in gathered (one request's), for
+	// publishGathered.
+	gathering bool
+	gathered  []trainer.Event
+	changed   chan struct{}
+	paused    bool
+	stepReq   bool
+	evalReq   bool
+	stopped   bool
 
 	hello    *Hello
 	session  string
@@ -102,9 +106,24 @@ func (s *Source) bump() {
 
 // publish hands e to the sink; s.mu is held, so events keep their order.
 func (s *Source) publish(e trainer.Event) {
+	if s.gathering {
+		s.gathered = append(s.gathered, e)
+		return
+	}
 	if s.opt.Sink != nil {
 		s.opt.Sink.Publish(e)
 	}
+}
+
+// publishGathered hands the events of one request to the sink at once
+// (trainer.PublishAll); s.mu is held.
+func (s *Source) publishGathered() {
+	s.gathering = false
+	if s.opt.Sink != nil && len(s.gathered) > 0 {
+		trainer.PublishAll(s.opt.Sink, s.gathered)
+	}
+	clear(s.gathered)
+	s.gathered = s.gathered[:0]
 }
 
 // waitingReason is the status reason while no trainer is connected.
@@ -218,6 +237,7 @@ func (s *Source) Ingest(ctx context.Context, body []byte) (*Reply, error) {
 	}
 	accepted, stale := 0, 0
 	if req.Run == 0 || req.Run == s.run {
+		s.gathering = true
 		for i := range req.Batches {
 			s.addBatch(req.Rank, &req.Batches[i])
 		}
@@ -226,6 +246,7 @@ func (s *Source) Ingest(ctx context.Context, body []byte) (*Reply, error) {
 				s.addEval(&req.Evals[i])
 			}
 		}
+		s.publishGathered()
 		accepted = len(req.Batches) + len(req.Evals)
 	} else {
 		stale = len(req.Batches) + len(req.Evals)

@@ -3,6 +3,7 @@ package external
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,35 @@ func TestRanksMerge(t *testing.T) {
 	}
 	if len(rec.configs()) != 1 {
 		t.Errorf("the second rank's hello started another run")
+	}
+}
+
+// allSink records how events arrive: one PublishAll call per slice.
+type allSink struct {
+	recorder
+	calls [][]trainer.Event
+}
+
+func (a *allSink) PublishAll(evs []trainer.Event) {
+	a.calls = append(a.calls, slices.Clone(evs))
+}
+
+// TestRequestPublishedAtOnce: the batches of one request reach a
+// trainer.BatchSink in one call, so that viewers see them together.
+func TestRequestPublishedAtOnce(t *testing.T) {
+	sink := &allSink{}
+	src := New(Options{Sink: sink})
+	if _, err := src.Ingest(context.Background(), request("job", true, batchJSON(1))); err != nil {
+		t.Fatal(err)
+	}
+	sink.calls = nil
+	if _, err := src.Ingest(context.Background(), request("job", false, batchJSON(2), batchJSON(3), batchJSON(4))); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.calls) != 1 || len(sink.calls[0]) != 3 {
+		t.Fatalf("PublishAll calls %v, want one of 3 batch events", sink.calls)
+	}
+	if b, ok := sink.calls[0][2].(*trainer.BatchEvent); !ok || b.Step != 4 {
+		t.Errorf("last event %+v, want the batch of step 4", sink.calls[0][2])
 	}
 }
