@@ -2,7 +2,8 @@
 # vs-torch.sh: OHEM Lab against the PyTorch reference, side by side.
 #
 # Runs OHEM Lab's training step (bench/ohemstep, one binary per build: the
-# default pure-Go gonum build and the openblas build) and the PyTorch
+# default pure-Go build "purego", whose matrix products are trainer/gemm's
+# AVX2/FMA Sgemm registered as Gorgonia's BLAS, and the openblas build) and the PyTorch
 # reference torch_ohem.py in alternating rounds on the same MNIST files and
 # configuration (MLP 784-256-10, K=128, M=32, SGD lr 0.1, 500 timed steps
 # after 30 warm-up steps), per strategy: all (torch plain), topk two-pass
@@ -20,8 +21,9 @@
 #   PYTHON                the Python with torch (default /usr/bin/python3)
 #   MNIST_DIR             folder with the MNIST idx .gz files
 #                         (default: the GoMNIST module's data folder)
-#   BUILDS                OHEM Lab builds to run (default "gonum openblas";
-#                         openblas needs cgo and libopenblas-dev)
+#   BUILDS                OHEM Lab builds to run (default "purego openblas";
+#                         openblas needs cgo and libopenblas-dev; "gonum" is
+#                         the old name of purego)
 #   STEPS, WARMUP         timed and warm-up steps per run (default 500, 30)
 #   STRATEGIES            subset of "plain twopass mask"
 #   LOG                   keep the raw log here (default: a temporary file)
@@ -30,7 +32,8 @@ set -euo pipefail
 rounds=${1:-5}
 steps=${STEPS:-500}
 warmup=${WARMUP:-30}
-builds=${BUILDS:-gonum openblas}
+builds=${BUILDS:-purego openblas}
+builds=${builds//gonum/purego}
 strategies=${STRATEGIES:-plain twopass mask}
 k=128
 ratio=0.25
@@ -45,7 +48,7 @@ for s in $strategies; do
 	case $s in plain | twopass | mask) ;; *) die "STRATEGIES: unknown strategy '$s' (want plain, twopass, mask)" ;; esac
 done
 for b in $builds; do
-	case $b in gonum | openblas) ;; *) die "BUILDS: unknown build '$b' (want gonum, openblas)" ;; esac
+	case $b in purego | openblas) ;; *) die "BUILDS: unknown build '$b' (want purego, openblas)" ;; esac
 done
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

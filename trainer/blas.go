@@ -2,8 +2,9 @@ package trainer
 
 import "github.com/ohemlab/ohemlab/trainer/internal/model"
 
-// BLAS names the matrix-multiply library this binary was built with:
-// "gonum" (pure Go, the default build) or "openblas" (built with
-// -tags openblas, cgo and the system's OpenBLAS). Reports print it so that
-// speed figures say which build produced them.
-const BLAS = model.BLAS
+// BLAS names the matrix product this binary multiplies with: "gemm" (the
+// default pure-Go build, trainer/gemm's Sgemm), "gonum" (the same build
+// without AVX2/FMA or with -tags purego) or "openblas" (built with -tags
+// openblas, cgo and the system's OpenBLAS). Reports print it so that speed
+// figures say which build produced them.
+var BLAS = model.BLAS

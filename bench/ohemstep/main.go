@@ -6,7 +6,7 @@
 //
 // It prints one line, in the reference's format:
 //
-//	RESULT {"impl":"ohemlab","blas":"gonum","strategy":"twopass","steps_per_s":...}
+//	RESULT {"impl":"ohemlab","blas":"gemm","strategy":"twopass","steps_per_s":...}
 //
 // The strategy names are the reference's: plain (strategy all), twopass and
 // mask (strategy topk with that execution).

@@ -47,7 +47,7 @@ func format(w io.Writer, s *summary) error {
 	if len(s.StepRatio) > 0 {
 		var parts []string
 		for _, n := range s.StepRatio {
-			name := strings.TrimPrefix(n.Name, ohemPrefix)
+			name := buildLabel(n.Name)
 			if n.Name == sideTorch {
 				name = "PyTorch"
 			}

@@ -95,7 +95,7 @@ func summarise(l *log, dims []int) (*summary, error) {
 	s.summariseGEMM(l.gemms)
 
 	order := sortedKeys(builds)
-	sort.SliceStable(order, func(i, j int) bool { return order[i] == ohemPrefix+"gonum" && order[j] != ohemPrefix+"gonum" })
+	sort.SliceStable(order, func(i, j int) bool { return pureGo(order[i]) && !pureGo(order[j]) })
 	for _, st := range strategies {
 		torch := l.pick(sideTorch, st)
 		for _, b := range order {
@@ -127,7 +127,7 @@ func (s *summary) summariseGEMM(gs []gemm) {
 // row compares one build's runs of a strategy with the reference's.
 func (s *summary) row(strategy, build string, ohem, torch []record) row {
 	nan := math.NaN()
-	r := row{Strategy: strategy, Build: strings.TrimPrefix(build, ohemPrefix), Ohem: nan, Torch: nan, Ratio: nan, Lo: nan, Hi: nan, BoundSPS: nan, OhemFrac: nan, TorchFrac: nan}
+	r := row{Strategy: strategy, Build: buildLabel(build), Ohem: nan, Torch: nan, Ratio: nan, Lo: nan, Hi: nan, BoundSPS: nan, OhemFrac: nan, TorchFrac: nan}
 	if len(ohem) > 0 {
 		r.Ohem = median(rates(ohem))
 	}
@@ -186,4 +186,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// pureGo reports whether side is the default pure-Go build ("purego"; logs
+// written before it was renamed call it "gonum").
+func pureGo(side string) bool {
+	return side == ohemPrefix+"purego" || side == ohemPrefix+"gonum"
+}
+
+// buildLabel names an OHEM Lab side for the table: the default build by
+// what multiplies its matrices (trainer/gemm, or gonum's Sgemm where the
+// CPU lacks AVX2/FMA), the others by their build name.
+func buildLabel(side string) string {
+	switch side {
+	case ohemPrefix + "purego":
+		return "pure-Go (trainer/gemm)"
+	case ohemPrefix + "gonum":
+		return "pure-Go (logged as gonum)"
+	}
+	return strings.TrimPrefix(side, ohemPrefix)
 }

@@ -82,7 +82,7 @@ func TestSummariseNumbers(t *testing.T) {
 		ratio, lo, hi, bound float64
 	}{
 		// Rounds: 150/990, 160/1000, 155/980.
-		{"plain", "gonum", 155, 990, 155.0 / 980, 150.0 / 990, 160.0 / 1000, 200e9 / (2*128*(784*256+256*10) + 2*128*(784*256+2*256*10))},
+		{"plain", "pure-Go (trainer/gemm)", 155, 990, 155.0 / 980, 150.0 / 990, 160.0 / 1000, 200e9 / (2*128*(784*256+256*10) + 2*128*(784*256+2*256*10))},
 		// Rounds: 1000/1030, 1100/1040, 1050/1020.
 		{"twopass", "openblas", 1050, 1030, 1050.0 / 1020, 1000.0 / 1030, 1100.0 / 1040, 200e9 / float64(twopassFlops)},
 	}
@@ -101,7 +101,7 @@ func TestSummariseNumbers(t *testing.T) {
 			}
 		}
 	}
-	wantStep := map[string]float64{"ohemlab-gonum": 155.0 / 255, "ohemlab-openblas": 470.0 / 1050, "torch": 990.0 / 1030}
+	wantStep := map[string]float64{"ohemlab-purego": 155.0 / 255, "ohemlab-openblas": 470.0 / 1050, "torch": 990.0 / 1030}
 	if len(s.StepRatio) != len(wantStep) {
 		t.Fatalf("step ratios %v, want %v", s.StepRatio, wantStep)
 	}

@@ -9,13 +9,20 @@ import (
 	"github.com/ohemlab/ohemlab/trainer/gemm"
 )
 
-// BLAS names the matrix-multiply library this binary was built with:
-// "gonum" (pure Go, the default build: gonum's BLAS with OHEM Lab's own
-// blocked and packed Sgemm from package gemm where the CPU has AVX2 and
-// FMA) or "openblas" (built with -tags openblas, cgo and the system's
-// OpenBLAS). Reports print it so that speed figures say which build
-// produced them.
-const BLAS = "gonum"
+// BLAS names the matrix product this binary multiplies with: "gemm" (the
+// default pure-Go build: OHEM Lab's blocked and packed Sgemm from package
+// gemm, with its AVX2/FMA kernel), "gonum" (the same build on a CPU
+// without AVX2/FMA or with -tags purego: gonum's Sgemm) or "openblas"
+// (built with -tags openblas, cgo and the system's OpenBLAS). Reports
+// print it so that speed figures say which build produced them.
+var BLAS = defaultBLAS()
+
+func defaultBLAS() string {
+	if gemm.Available() {
+		return "gemm"
+	}
+	return "gonum"
+}
 
 // The default build multiplies with package gemm: in Gorgonia's graphs and
 // in the first layer's gradient, which calls blas32 directly.

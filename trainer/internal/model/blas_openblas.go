@@ -25,11 +25,11 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// BLAS names the matrix-multiply library this binary was built with:
-// "gonum" (pure Go, the default build) or "openblas" (built with
-// -tags openblas, cgo and the system's OpenBLAS). Reports print it so that
-// speed figures say which build produced them.
-const BLAS = "openblas"
+// BLAS names the matrix product this binary multiplies with: "gemm" or
+// "gonum" in the default pure-Go build, "openblas" here (-tags openblas,
+// cgo and the system's OpenBLAS). Reports print it so that speed figures
+// say which build produced them.
+var BLAS = "openblas"
 
 func init() {
 	impl := &openBLAS{maxThreads: int(C.openblas_get_num_threads())}
