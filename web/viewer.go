@@ -52,6 +52,12 @@ type viewer struct {
 	writeDone chan struct{}
 
 	rowCursor int64 // writer only: highest row seq sent
+
+	// minBatch is the least time between two batch sends this viewer asked
+	// for (/ws?batch_ms=); the hub's interval applies when it is longer.
+	// Batch frames that come sooner wait, the latest per arm replacing an
+	// older one; their rows are not lost (the next frame carries them).
+	minBatch time.Duration
 }
 
 func newViewer(s *Server, conn *websocket.Conn, control bool, remote string) *viewer {
@@ -241,9 +247,9 @@ func (v *viewer) handle(b []byte) {
 }
 
 // writeLoop writes queued frames, the batch frames the hub offers (at most
-// one per arm per batch interval, which the hub enforces; a newer one
-// replaces an unsent one) and pings until the viewer stops or a write
-// fails. Frames the hub encoded for every viewer are sent as they are.
+// one per arm per batch interval, which the hub enforces, and per minBatch,
+// which the writer does; a newer one replaces an unsent one) and pings
+// until the viewer stops or a write fails. Frames the hub encoded for every viewer are sent as they are.
 func (v *viewer) writeLoop() {
 	defer close(v.writeDone)
 	o := v.s.opts
@@ -252,9 +258,16 @@ func (v *viewer) writeLoop() {
 	var buf []byte
 	var out []frame
 	var rows [][]byte
+	var lastBatch time.Time
+	held := time.NewTimer(time.Hour)
+	held.Stop()
+	defer held.Stop()
+	heldOn := false
 	for {
 		select {
 		case <-v.wake:
+		case <-held.C:
+			heldOn = false
 		case <-ping.C:
 			if err := v.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
 				v.fail()
@@ -265,15 +278,30 @@ func (v *viewer) writeLoop() {
 			v.finish()
 			return
 		}
+		now := time.Now()
+		batchesDue := true
+		if wait := v.minBatch - now.Sub(lastBatch); wait > 0 {
+			batchesDue = false
+			if !heldOn {
+				held.Reset(wait)
+				heldOn = true
+			}
+		}
 		v.mu.Lock()
+		for _, f := range v.queue {
+			// A status frame (paused, finished) takes the held batch
+			// frames with it: the viewer sees the step training stopped at.
+			batchesDue = batchesDue || f.kind == "status"
+		}
 		out = append(out[:0], v.queue...)
 		clear(v.queue)
 		v.queue = v.queue[:0]
 		for i := range v.batches {
-			if v.batches[i].seq != 0 {
+			if batchesDue && v.batches[i].seq != 0 {
 				out = append(out, v.batches[i])
 				v.batches[i] = frame{}
 				v.nbatches--
+				lastBatch = now
 			}
 		}
 		v.mu.Unlock()

@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -424,5 +426,99 @@ func TestBatchIntervalBudget(t *testing.T) {
 			t.Errorf("budget %d, %d viewers: interval %v, want %v", tc.budget, tc.viewers, got, tc.want)
 		}
 		e.s.hub.nconn.Store(0)
+	}
+}
+
+// TestViewerBatchInterval: a viewer that asks for batch_ms gets no two
+// batch frames closer than that, and the rows they carry still cover every
+// step once; a bad batch_ms is refused with a message.
+func TestViewerBatchInterval(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.BatchInterval = time.Millisecond })
+	const ms = 300
+	c, hello := e.dial(t, fmt.Sprintf("batch_ms=%d", ms))
+	if got := hello["batch_interval_ms"]; got != float64(ms) {
+		t.Errorf("hello batch_interval_ms = %v, want %d", got, ms)
+	}
+	const n = 60
+	go func() {
+		for i := int64(1); i <= n; i++ {
+			e.s.Publish(batchEvent(0, i))
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	seen := map[float64]int{}
+	var last time.Time
+	frames := 0
+	for len(seen) < n {
+		f := readUntil(t, c, "batch")
+		now := time.Now()
+		if frames > 0 && now.Sub(last) < ms*time.Millisecond-20*time.Millisecond {
+			// 20 ms: the reader's clock, not the server's, is measured
+			t.Errorf("batch frames %v apart, want at least %d ms", now.Sub(last), ms)
+		}
+		last = now
+		frames++
+		for _, r := range f["rows"].([]any) {
+			seen[r.(map[string]any)["step"].(float64)]++
+		}
+	}
+	for s, k := range seen {
+		if k != 1 {
+			t.Errorf("step %v carried %d times", s, k)
+		}
+	}
+	if frames < 2 {
+		t.Errorf("%d batch frames for %d steps over more than %d ms, want several", frames, n, ms)
+	}
+	for _, q := range []string{"batch_ms=-1", "batch_ms=abc", "batch_ms=10001"} {
+		_, resp, err := websocket.DefaultDialer.Dial(e.wsURL(q), nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: err %v, response %v; want 400", q, err, resp)
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(b), "batch_ms") || !strings.Contains(string(b), "milliseconds") {
+			t.Errorf("%s: body %s, want a message naming batch_ms", q, b)
+		}
+	}
+}
+
+// TestViewerBatchHeldUntilStatus: a batch frame held back by batch_ms goes
+// out with the next status frame, so that a viewer sees the step training
+// paused at without waiting for its slot.
+func TestViewerBatchHeldUntilStatus(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.BatchInterval = time.Millisecond })
+	c, _ := e.dial(t, "batch_ms=10000")
+	e.s.Publish(batchEvent(0, 1))
+	if f := readUntil(t, c, "batch"); f["step"] != float64(1) {
+		t.Fatalf("first batch frame has step %v, want 1 at once", f["step"])
+	}
+	start := time.Now()
+	e.s.Publish(batchEvent(0, 2))
+	waitFor(t, "step 2 held for the viewer", func() bool {
+		e.s.hub.vmu.RLock()
+		defer e.s.hub.vmu.RUnlock()
+		for v := range e.s.hub.viewers {
+			v.mu.Lock()
+			n := v.nbatches
+			v.mu.Unlock()
+			if n > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	e.s.Publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: 2})
+	got := map[string]any{}
+	for got["status"] == nil || got["batch"] == nil {
+		f := readFrame(t, c)
+		got[f["type"].(string)] = f
+	}
+	if b := got["batch"].(map[string]any); b["step"] != float64(2) {
+		t.Errorf("batch frame with the status has step %v, want 2", b["step"])
+	}
+	// The slot was 10 s away: the frame came with the status, not in it.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the held batch frame came %v after the pause, want it with the status frame", d)
 	}
 }

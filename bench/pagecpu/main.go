@@ -63,6 +63,7 @@ func run(args []string, out io.Writer) error {
 	width := fs.Int("width", 1280, "window width")
 	height := fs.Int("height", 720, "window height")
 	large := fs.Bool("large", false, "large type (projector mode)")
+	tracePath := fs.String("trace", "", "after the window, record a Chromium trace of 5 s to this file and print where the main thread's time went")
 	metric := fs.String("metric", "task", "what -max limits: task (TaskDuration, the main thread's busy wall time) or thread (ThreadTime, its CPU time)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -158,12 +159,14 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	f0, _ := chromedp.Run(tab, chromedp.Evaluate[int](`OHEM.S.frames`))
+	l0, _ := chromedp.Run(tab, chromedp.Evaluate[loopStats](loopJS))
 	time.Sleep(time.Duration(*seconds * float64(time.Second)))
 	m1, err := metrics(tab)
 	if err != nil {
 		return err
 	}
 	f1, _ := chromedp.Run(tab, chromedp.Evaluate[int](`OHEM.S.frames`))
+	l1, _ := chromedp.Run(tab, chromedp.Evaluate[loopStats](loopJS))
 	wall := m1["Timestamp"] - m0["Timestamp"]
 	if wall <= 0 {
 		return errors.New("no time passed between the two readings")
@@ -177,11 +180,30 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "page CPU: %.3f s/s task duration (%.2f s over %.1f s: script %.2f s, layout %.2f s, style %.2f s, other %.2f s); main-thread CPU time %.3f s/s, renderer process %.3f s/s; %d batch frames (%.1f/s)\n",
 		cpu, d("TaskDuration"), wall, d("ScriptDuration"), d("LayoutDuration"), d("RecalcStyleDuration"), d("TaskOtherDuration"),
 		d("ThreadTime")/wall, d("ProcessTime")/wall, f1-f0, float64(f1-f0)/wall)
+	fmt.Fprintf(out, "draw loop: %d animation frames asked for (%.1f/s); draws per region (ms of script):", l1.Renders-l0.Renders, float64(l1.Renders-l0.Renders)/wall)
+	for _, k := range []string{"hist", "examples", "quant", "curves", "noise", "ab", "datamap"} {
+		fmt.Fprintf(out, " %s %d (%.0f)", k, l1.Draws[k]-l0.Draws[k], l1.MS[k]-l0.MS[k])
+	}
+	fmt.Fprintln(out)
+	if *tracePath != "" {
+		if err := traceWindow(tab, 5*time.Second, *tracePath, out); err != nil {
+			return err
+		}
+	}
 	if limited > *maxCPU {
 		return overError{limited, *maxCPU}
 	}
 	return nil
 }
+
+// loopStats are the page's draw-loop counters (state.js).
+type loopStats struct {
+	Renders int                `json:"renders"`
+	Draws   map[string]int     `json:"draws"`
+	MS      map[string]float64 `json:"ms"`
+}
+
+const loopJS = `({renders: OHEM.S.renders || 0, draws: OHEM.S.draws || {}, ms: OHEM.S.drawMs || {}})`
 
 // metrics reads Chromium's run-time metrics by name.
 func metrics(ctx context.Context) (map[string]float64, error) {

@@ -480,6 +480,20 @@ func TestE2EDashboard(t *testing.T) {
 		if n := ink(t, tb, "#curves-acc"); n < 500 {
 			t.Errorf("accuracy curve: %d drawn pixels", n)
 		}
+		// The page draws at a person's pace however fast frames come: the
+		// histogram at most every 300 ms, the charts every second, the
+		// gallery every three (less the loop's 120 ms of slack). A gap
+		// can only grow under load, so this cannot fail by being slow.
+		tb.waitFor(t, "paced draws", `OHEM.S.draws.hist >= 8 && OHEM.S.draws.quant >= 3 && OHEM.S.minGap.hist !== undefined && OHEM.S.minGap.quant !== undefined`, 20*time.Second)
+		gaps := eval[map[string]float64](t, tb, `OHEM.S.minGap`)
+		for k, least := range map[string]float64{"hist": 180, "quant": 880, "curves": 880, "noise": 880, "examples": 2880} {
+			if g, ok := gaps[k]; ok && g < least {
+				t.Errorf("region %s was drawn twice %.0f ms apart, want at least %.0f ms (draw gaps: %v)", k, g, least, gaps)
+			}
+		}
+		// The data map and the hardest list are fetched while on screen
+		// (and as they come into view), as a person scrolls to them.
+		tb.do(t, "scroll to the data map", 10*time.Second, chromedp.ScrollIntoView(chromedp.ID("datamap")))
 		tb.waitFor(t, "hardest-so-far rows with thumbnails", `Number(document.querySelector('#hardest').dataset.rows) >= 10 &&
 			document.querySelectorAll('#hardest img.thumb').length >= 10`, 15*time.Second)
 		tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 1000`, 15*time.Second)
@@ -639,7 +653,7 @@ func TestE2EAB2D(t *testing.T) {
 		}
 	}
 	// 2-D: the surface replaces the gallery, painted, with ringed points
-	tb.waitFor(t, "the surface canvas shown", `OHEM.S.lastEval[0] && OHEM.S.lastEval[0].surface && !document.querySelector('.surface-box').hidden && document.querySelector('#gallery').hidden`, 10*time.Second)
+	tb.waitFor(t, "the surface canvas shown", `OHEM.S.lastEval[0] && OHEM.S.lastEval[0].surface && !document.querySelector('.surface-box').hidden && document.querySelector('#gallery').hidden && document.querySelector('#surface-canvas').dataset.surfaceStep`, 10*time.Second)
 	if n := ink(t, tb, "#surface-canvas"); n < 20000 {
 		t.Errorf("surface canvas: %d drawn pixels, want a painted surface", n)
 	}
@@ -649,6 +663,7 @@ func TestE2EAB2D(t *testing.T) {
 	tb.waitFor(t, "hardest so far refreshed", `Number((document.querySelector('#hardest .hard-count') || {textContent: '0'}).textContent.split('×')[0]) >= 3 || (htmx.trigger(document.body, 'ohem:hardest'), false)`, 10*time.Second)
 	tb.screenshot(t, "ab-2d.png")
 
+	tb.do(t, "scroll to the data map", 10*time.Second, chromedp.ScrollIntoView(chromedp.ID("datamap")))
 	tb.waitFor(t, "data map points", `Number(document.querySelector('#datamap-canvas').dataset.points) > 100`, 15*time.Second)
 	tb.do(t, "click a data map point", 10*time.Second, chromedp.Evaluate[chromedp.Void](clickPointJS))
 	tb.waitFor(t, "pinned example details", `(d => d.dataset.id && !d.querySelector('h3').textContent.includes('hover') && d.textContent.includes('selected / seen'))(document.querySelector('#datamap-detail'))`, 10*time.Second)

@@ -26,9 +26,15 @@ S.token = ""; // the control token travels in a cookie
 
 // ---- connection ----
 
+// BATCH_MS is the least time between two batch frames the page asks the
+// server for: it draws the histogram every 300 ms (state.js), so more
+// frames would be parsed and dropped; their rows are not lost.
+const BATCH_MS = 300;
+
 function wsURL() {
   const u = new URL("/ws", location.href);
   u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  u.searchParams.set("batch_ms", String(BATCH_MS));
   if (S.token) u.searchParams.set("token", S.token);
   return u.toString();
 }
@@ -463,13 +469,11 @@ $$('input[name="xaxis"]').forEach((r) =>
 const abTarget = $("#ab-target");
 abTarget && abTarget.addEventListener("input", () => markDirty("ab"));
 
-// Canvas regions (histogram, surface, data map) redraw when their box
-// changes size; the uPlot charts watch their own boxes.
+// Canvas regions (histogram, surface, data map) and the gallery redraw
+// when their box changes size (drawing reads the sizes a ResizeObserver
+// reported, util.boxSize); the uPlot charts watch their own boxes.
 const boxes = new ResizeObserver(throttle(() => markDirty("all"), 100));
-["#hist", "#examples", "#datamap"].forEach((sel) => {
-  const p = $(sel);
-  if (p) boxes.observe(p);
-});
+["#hist", "#examples", "#datamap", "#gallery", ".canvas-box"].forEach((sel) => $$(sel).forEach((p) => boxes.observe(p)));
 
 // ---- CSV upload ----
 

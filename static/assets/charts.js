@@ -5,7 +5,7 @@
 // follows its panel's size (ResizeObserver) and carries the config-change
 // markers.
 
-import { $, $$, colors as C, fmt, tick, pct, setText, fitCanvas, font, large, niceTicks, download, csvOf, el as mk } from "./util.js";
+import { $, $$, colors as C, fmt, tick, pct, setText, fitCanvas, boxSize, font, large, niceTicks, download, csvOf, el as mk } from "./util.js";
 import { S, markers, armName } from "./state.js";
 
 const plots = {}; // name -> chart record
@@ -331,6 +331,13 @@ export function ema(ys, w) {
   return out;
 }
 
+// pointsFor is how many points a chart in host draws per series: about one
+// per pixel of its width (more cannot show, and every point is work for
+// the script and the canvas), between 300 and 1500.
+function pointsFor(host) {
+  return Math.max(300, Math.min(1500, Math.round(boxSize(host).width)));
+}
+
 // decimate keeps at most n evenly spaced points of parallel arrays.
 function decimate(arrays, n) {
   const len = arrays[0].length;
@@ -487,7 +494,10 @@ export function drawQuantiles() {
   const clamp = (v) => (v === null || v === undefined ? null : tools.logLoss ? Math.max(LOGMIN, v) : v);
   let data;
   if (!a || !a.step.length) data = [[], [], [], [], [], [], []];
-  else data = decimate([a.step, a.q[0].map(clamp), a.q[1].map(clamp), a.q[2].map(clamp), a.q[3].map(clamp), a.q[4].map(clamp), a.sel.map(clamp)], 1500);
+  else {
+    const d = decimate([a.step, a.q[0], a.q[1], a.q[2], a.q[3], a.q[4], a.sel], pointsFor(host));
+    data = [d[0]].concat(d.slice(1).map((col) => col.map(clamp)));
+  }
   const key = "q:" + large() + ":" + tools.logLoss;
   ensurePlot("quant", host, key, () => ({
     scales: { x: { time: false }, y: lossScale() },
@@ -525,7 +535,7 @@ export function drawCurves() {
   for (let i = 0; i < n; i++) {
     const a = S.arms[i] || { step: [], backprop: [], wall: [], loss: [] };
     const ev = S.evals[i] || [];
-    const [rx, ry] = decimate(monotone(xOfRows(a), ema(a.loss, tools.smooth)), 1500);
+    const [rx, ry] = decimate(monotone(xOfRows(a), ema(a.loss, tools.smooth)), pointsFor(elL));
     lossTables.push([rx, ry]);
     lossSeries.push({ label: armName(i) + " train", stroke: C.arms[i], width: 2, spanGaps: true, value: val });
     const t = monotone(ev.map(xOfEval), ev.map((e) => e.test_loss), ev.map((e) => e.acc));
@@ -584,7 +594,7 @@ export function drawNoise() {
   const tables = [], series = [{ label: "step", value: val }];
   for (let i = 0; i < n; i++) {
     const a = S.arms[i] || { step: [], flip: [] };
-    const [x, y] = decimate(monotone(a.step, ema(a.flip, Math.max(tools.smooth, 0.5))), 1500);
+    const [x, y] = decimate(monotone(a.step, ema(a.flip, Math.max(tools.smooth, 0.5))), pointsFor(host));
     tables.push([x, y]);
     series.push({ label: armName(i) + " kept flipped (avg)", stroke: C.arms[i], width: 2, spanGaps: true, value: pval });
   }

@@ -141,23 +141,45 @@ export function markers() {
 }
 
 // ---- the draw loop ----
+//
+// The page draws on a clock a person can follow, not at the rate frames
+// arrive: a frame only marks its regions dirty, and a region is drawn at
+// the next animation frame at which it is due. The histogram is due every
+// 300 ms, the charts and the A/B table every second, the gallery (a
+// request per thumbnail) every three (the 2-D surface in its place every
+// second), the label-noise chart every five while label noise is off (its
+// curve is then 0). A region that comes due within SLACK ms of a frame
+// being drawn anyway is drawn with it, so the regions share frames (about
+// three a second, one of them with the charts) instead of each asking for
+// its own. Nothing asks for an animation frame while nothing is due: the
+// browser's rendering work (style, layout, paint, compositing), which
+// costs more than the drawing itself, runs only when something changed on
+// screen.
 
 let drawers = {};
 const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
 
 // INTERVAL is the shortest time (ms) between two draws of a region on
-// screen: a person reads a histogram a few times a second and a chart about
-// twice; the thumbnails of a gallery cost a request each. OFFSCREEN is the
-// interval of a chart scrolled out of sight (it is drawn at once when it
-// comes back; the A/B table is cheap and keeps its pace).
-const INTERVAL = { hist: 150, examples: 500, quant: 500, curves: 500, noise: 500, ab: 500, datamap: 0 };
-const OFFSCREEN = 2000;
+// screen. OFFSCREEN is the interval of a region scrolled out of sight (it
+// is drawn at once when it comes back; the A/B table is cheap and keeps
+// its pace).
+const INTERVAL = { hist: 300, examples: 3000, quant: 1000, curves: 1000, noise: 1000, ab: 1000, datamap: 0 };
+const NOISE_OFF = 5000;
+const OFFSCREEN = 3000;
+const SLACK = 120;
 const PANEL = { hist: "#hist", examples: "#examples", quant: "#quant", curves: "#curves", noise: "#noise", ab: "#ab", datamap: "#datamap" };
 const lastDraw = {};
 const onScreen = {};
 
-// S.draws counts the draws of each region (tests and the CPU benchmark read it).
+// S.draws counts the draws of each region and S.drawMs the milliseconds
+// they took; S.renders counts the animation frames the loop asked for;
+// S.minGap is the shortest time (ms) seen between two draws of a region
+// that were paced (not a resize, reset or history load, which draw at
+// once). Tests and the CPU benchmark read them.
 S.draws = {};
+S.drawMs = {};
+S.renders = 0;
+S.minGap = {};
 
 // setDrawers names the function that draws each region and starts watching
 // which regions are on screen.
@@ -184,7 +206,12 @@ export function setDrawers(d) {
   }
 }
 
-// markDirty asks for a region (or "all") to be drawn at the next frame.
+// isOnScreen reports whether a region's panel is (partly) in the viewport.
+export function isOnScreen(k) {
+  return onScreen[k] !== false;
+}
+
+// markDirty asks for a region (or "all") to be drawn when it is next due.
 export function markDirty(what) {
   if (what === "all") {
     ALL.forEach((k) => {
@@ -195,42 +222,79 @@ export function markDirty(what) {
   schedule();
 }
 
-let scheduled = false;
+// due is when region k may be drawn next (ms, performance.now's clock).
+function due(k) {
+  let gap = INTERVAL[k] || 0;
+  const ds = (S.state && S.state.dataset) || {};
+  if (k === "noise" && !(ds.flipped_frac > 0)) gap = NOISE_OFF;
+  if (k === "examples" && ds.dim === 2) gap = INTERVAL.quant; // the 2-D surface: a canvas, no thumbnails
+  if (onScreen[k] === false && k !== "ab") gap = Math.max(gap, OFFSCREEN);
+  return (lastDraw[k] === undefined ? -Infinity : lastDraw[k]) + gap;
+}
+
+// nextDue is the earliest time a dirty region may be drawn, or Infinity.
+function nextDue() {
+  let t = Infinity;
+  for (const k of S.dirty) if (drawers[k]) t = Math.min(t, due(k));
+  return t;
+}
+
+let framePending = false;
+let timer = null;
+let timerAt = Infinity;
+
 function schedule() {
-  if (scheduled) return;
-  scheduled = true;
+  if (framePending) return; // the frame will look at every dirty region
+  const at = nextDue();
+  if (at === Infinity) return;
+  const wait = at - performance.now();
+  if (wait <= 0) {
+    requestFrame();
+    return;
+  }
+  const when = performance.now() + wait;
+  if (timer !== null && timerAt <= when) return;
+  clearTimeout(timer);
+  timerAt = when;
+  timer = setTimeout(() => {
+    timer = null;
+    timerAt = Infinity;
+    requestFrame();
+  }, wait);
+}
+
+function requestFrame() {
+  if (framePending) return;
+  framePending = true;
+  if (timer !== null) {
+    clearTimeout(timer);
+    timer = null;
+    timerAt = Infinity;
+  }
+  S.renders++;
   requestAnimationFrame(draw);
 }
 
-let timer = null;
 function draw() {
-  scheduled = false;
+  framePending = false;
   const now = performance.now();
-  let wait = Infinity;
   for (const k of ALL) {
     if (!S.dirty.has(k) || !drawers[k]) continue;
-    const gap = onScreen[k] === false && k !== "ab" ? OFFSCREEN : INTERVAL[k] || 0;
-    const due = (lastDraw[k] === undefined ? -Infinity : lastDraw[k]) + gap;
-    if (now < due) {
-      wait = Math.min(wait, due - now);
-      continue;
-    }
+    if (now < due(k) - SLACK) continue;
     S.dirty.delete(k);
+    if (lastDraw[k] > -Infinity) S.minGap[k] = Math.min(S.minGap[k] === undefined ? Infinity : S.minGap[k], now - lastDraw[k]);
     lastDraw[k] = now;
     S.draws[k] = (S.draws[k] || 0) + 1;
+    const t0 = performance.now();
     try {
       drawers[k]();
     } catch (err) {
       // A drawing bug must not stop the live page; keep it visible.
       console.warn("draw " + k + ":", err);
     }
+    S.drawMs[k] = (S.drawMs[k] || 0) + performance.now() - t0;
   }
-  if (wait < Infinity && !timer) {
-    timer = setTimeout(() => {
-      timer = null;
-      schedule();
-    }, wait);
-  }
+  schedule();
 }
 
 // ---- server-rendered regions ----

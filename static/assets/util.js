@@ -85,11 +85,35 @@ export function el(tag, cls, text) {
   return e;
 }
 
+// boxSize returns an element's border-box size (CSS px) as a
+// ResizeObserver last reported it, so that drawing never reads layout (a
+// read after the page changed forces the browser to lay it out at once).
+// The first call, and a call while the cached box is empty (the element
+// was hidden), measure it.
+const sizes = new WeakMap();
+const sizeWatch = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const b = e.borderBoxSize && e.borderBoxSize[0];
+    sizes.set(e.target, b ? { width: b.inlineSize, height: b.blockSize } : { width: e.contentRect.width, height: e.contentRect.height });
+  }
+});
+export function boxSize(el) {
+  let s = sizes.get(el);
+  if (!s || !(s.width > 0 && s.height > 0)) {
+    const r = el.getBoundingClientRect();
+    if (!s) sizeWatch.observe(el);
+    s = { width: r.width, height: r.height };
+    sizes.set(el, s);
+  }
+  return s;
+}
+
 // fitCanvas sizes a canvas's backing store to its box times the device
 // pixel ratio and returns a 2-D context scaled to CSS pixels, with the CSS
-// width and height.
+// width and height. The box's size comes from boxSize: drawing does not
+// force a layout.
 export function fitCanvas(canvas) {
-  const box = canvas.parentElement.getBoundingClientRect();
+  const box = boxSize(canvas.parentElement);
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.floor(box.width));
   const h = Math.max(1, Math.floor(box.height));

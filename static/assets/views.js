@@ -1,7 +1,7 @@
 // OHEM Lab client: the hard-examples gallery and 2-D decision surface, the
 // data map, the A/B summary and the saved runs (open, compare, rename, delete).
 
-import { csvOf, $, $$, colors as C, fmt, pct, flops, reach, REACH_WINDOW, setText, fitCanvas, font, viridis, getJSON, el as mk, large } from "./util.js";
+import { csvOf, $, $$, colors as C, fmt, pct, flops, reach, REACH_WINDOW, setText, fitCanvas, boxSize, font, viridis, getJSON, el as mk, large } from "./util.js";
 import { S, addRow, addEval, addConfig, clearSeries, markDirty, refreshFragment, armName } from "./state.js";
 import { emptyText, axes, canvasCharts } from "./charts.js";
 import { writeControls, lockControls } from "./controls.js";
@@ -30,7 +30,7 @@ let tiles = [];
 // galleryCapacity is how many whole tiles fit in the gallery's fixed box,
 // so that no tile is ever cut off.
 function galleryCapacity(gal) {
-  const r = gal.getBoundingClientRect();
+  const r = boxSize(gal);
   const large = document.body.classList.contains("large");
   const tw = large ? 72 : 58, th = large ? 90 : 70, gap = 5;
   const cols = Math.max(1, Math.floor((r.width + gap) / (tw + gap)));
@@ -51,6 +51,17 @@ function tile() {
   return t;
 }
 
+// setAttr writes an attribute only when it changes (a write, even of the
+// same value, can make the browser restyle).
+function setAttr(el, name, v) {
+  if (el.getAttribute(name) !== v) el.setAttribute(name, v);
+}
+
+// The gallery shows a batch's kept examples once all their thumbnails are
+// decoded, in one go: tiles do not change one by one as images arrive
+// (each arrival would be a repaint of its own).
+let galleryGen = 0;
+
 export function drawExamples() {
   const gal = $("#gallery"), box = $(".surface-box");
   if (!gal || !box) return;
@@ -65,8 +76,27 @@ export function drawExamples() {
   const b = S.batch[0];
   const ex = b && b.examples ? b.examples.slice().sort((p, q) => q.loss - p.loss) : [];
   const cap = galleryCapacity(gal);
-  gal.dataset.capacity = String(cap);
   const shown = ex.slice(0, cap);
+  const gen = ++galleryGen;
+  // After a reset the dataset's generation is unknown until the state is
+  // fetched again: no thumbnail is asked for under the old one (a 404).
+  const withImages = isImage() && !S.genStale;
+  const imgs = shown.map((e) => {
+    if (!withImages) return null;
+    const im = new Image(50, 50);
+    im.src = thumb(e.id);
+    return im;
+  });
+  const show = () => {
+    if (gen !== galleryGen) return; // a newer batch is on its way
+    showTiles(gal, b, ex, shown, imgs, cap);
+  };
+  if (withImages && shown.length) Promise.all(imgs.map((im) => im.decode().catch(() => {}))).then(show);
+  else show();
+}
+
+function showTiles(gal, b, ex, shown, imgs, cap) {
+  gal.dataset.capacity = String(cap);
   while (tiles.length < shown.length) {
     const t = tile();
     tiles.push(t);
@@ -74,26 +104,22 @@ export function drawExamples() {
   }
   tiles.forEach((t, i) => {
     const e = shown[i];
-    t.hidden = !e;
+    if (t.hidden !== !e) t.hidden = !e;
     if (!e) return;
-    const img = t.firstChild;
-    // After a reset the dataset's generation is unknown until the state is
-    // fetched again: no thumbnail is asked for under the old one (a 404).
-    if (isImage() && !S.genStale) {
-      const src = thumb(e.id);
-      if (img.getAttribute("src") !== src) img.setAttribute("src", src);
-      img.hidden = false;
-    } else img.hidden = true;
-    img.alt = "example " + e.id;
+    const im = imgs[i];
+    if (im) {
+      im.alt = "example " + e.id;
+      t.replaceChild(im, t.firstChild);
+    } else t.firstChild.hidden = true;
     t.classList.toggle("flipped", !!e.flipped);
     t.classList.toggle("wrong", e.pred !== e.label);
     t.title = "#" + e.id + " label " + className(e.label) + ", predicted " + className(e.pred) + ", loss " + fmt(e.loss) + ", p(label) " + fmt(e.p) + (e.flipped ? " — label was flipped by noise" : "") + (e.rank !== undefined ? " — trained on rank " + e.rank : "");
-    t.dataset.id = e.id;
-    const lab = t.querySelector(".t-lab");
-    lab.textContent = className(e.label) + "→" + className(e.pred) + (e.rank !== undefined ? " r" + e.rank : "");
-    t.querySelector(".t-loss").textContent = shortLoss(e.loss);
+    setAttr(t, "data-id", String(e.id));
+    const cap = t.lastChild;
+    setText(cap.firstChild, className(e.label) + "→" + className(e.pred) + (e.rank !== undefined ? " r" + e.rank : ""));
+    setText(cap.lastChild, shortLoss(e.loss));
   });
-  gal.dataset.count = String(shown.length);
+  setAttr(gal, "data-count", String(shown.length));
   setText("#examples-caption", b ? shown.length + " of " + ex.length + " kept · label→prediction, loss" + (ex.length > shown.length ? " (hardest first)" : "") : S.replay ? "single batches are not saved" : "kept in the last batch");
 }
 
@@ -175,6 +201,7 @@ function drawSurface() {
     ctx.stroke();
   });
   setText("#examples-caption", b.examples.length + " kept of " + n + " (ringed) over P(class 1)" + (sf ? " at step " + ev.step : ""));
+  setAttr(cv, "data-surface-step", sf ? String(ev.step) : "");
   $("#gallery").dataset.count = String(b.examples.length);
 }
 
@@ -387,21 +414,45 @@ function initDataMap() {
       showDetail(p, null);
     }
   });
-  // The data map and the hardest-so-far list are fetched every 3-4 s while
-  // on screen, half as often while scrolled away.
-  const seen = (sel) => {
-    const r = ($(sel) || document.body).getBoundingClientRect();
-    return r.bottom > 0 && r.top < window.innerHeight;
+  // The data map (up to 20,000 points) and the hardest-so-far list are
+  // fetched every 3-4 s while on screen, once as they come into view, and
+  // not at all while scrolled away: nobody reads them there.
+  const seen = {};
+  const last = { datamap: 0, hardest: 0 };
+  const fetchers = {
+    datamap: () => refreshDataMap(),
+    hardest: () => !S.replay && refreshFragment("hardest"),
   };
-  let dmTick = 0, hardTick = 0;
+  const refresh = (k) => {
+    last[k] = Date.now();
+    fetchers[k]();
+  };
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const k = e.target.id;
+      const was = seen[k];
+      seen[k] = e.isIntersecting;
+      if (seen[k] && !was && S.connected && Date.now() - last[k] > 2000) refresh(k);
+    }
+  });
+  // htmx replaces #hardest on every refresh: watch the new element.
+  const watch = () => ["#datamap", "#hardest"].forEach((sel) => {
+    const el = $(sel);
+    if (el && !el.dataset.watched) {
+      el.dataset.watched = "1";
+      io.observe(el);
+    }
+  });
+  watch();
+  document.body.addEventListener("htmx:afterSwap", watch);
   setInterval(() => {
-    if (document.hidden || !S.connected) return;
-    if (seen("#datamap") || ++dmTick % 2 === 0) refreshDataMap();
+    if (!document.hidden && S.connected && seen.datamap) refresh("datamap");
   }, 3000);
   setInterval(() => {
-    if (document.hidden || !S.connected || S.replay) return;
-    if (seen("#hardest") || ++hardTick % 2 === 0) refreshFragment("hardest");
+    if (!document.hidden && S.connected && seen.hardest) refresh("hardest");
   }, 4000);
+  // The saved runs: refreshed every 15 s (in place while the same runs
+  // are listed: see patchRuns).
   setInterval(() => {
     if (!document.hidden && S.connected && !S.replay) refreshFragment("runs");
   }, 15000);
@@ -662,11 +713,50 @@ document.addEventListener("click", async (ev) => {
 });
 
 // The list is refreshed from the server (after a reset, every 15 s):
-// the runs ticked for a comparison stay ticked.
+// the runs ticked for a comparison stay ticked. A refresh that lists the
+// same runs with the same names and actions (the live run's step count and
+// accuracy move on) updates those numbers in place instead of replacing the
+// list, so that a row, a tick box or a button is never swapped out under
+// the user's pointer.
 let picked = [];
 document.body.addEventListener("htmx:beforeSwap", (ev) => {
-  if (ev.detail && ev.detail.target && ev.detail.target.id === "runs") picked = $$(".run-pick:checked").map((c) => c.value);
+  if (!(ev.detail && ev.detail.target && ev.detail.target.id === "runs")) return;
+  const cur = $("#runs");
+  const tpl = document.createElement("template");
+  tpl.innerHTML = ev.detail.serverResponse || "";
+  const fresh = tpl.content.querySelector("#runs");
+  if (ev.detail.xhr && ev.detail.xhr.status === 200 && cur && fresh && patchRuns(cur, fresh)) {
+    ev.detail.shouldSwap = false;
+    return;
+  }
+  picked = $$(".run-pick:checked").map((c) => c.value);
 });
+
+// runsShape is what a refresh may not change for the list to be updated
+// in place: the rows, their names, badges and actions.
+function runsShape(sec) {
+  return Array.from(sec.querySelectorAll("tr[data-run]")).map((r) => r.dataset.run + "|" + r.className + "|" + ((r.querySelector(".run-name") || {}).outerHTML || "") + "|" + ((r.querySelector(".run-actions") || {}).outerHTML || "")).join("\n") +
+    "\n" + Array.from(sec.children).filter((c) => c.tagName !== "TABLE").map((c) => c.outerHTML).join("");
+}
+
+// patchRuns updates the list cur to fresh in place when only the numbers
+// changed; false when the list itself changed (then it is swapped).
+function patchRuns(cur, fresh) {
+  if (runsShape(cur) !== runsShape(fresh)) return false;
+  const rows = new Map(Array.from(fresh.querySelectorAll("tr[data-run]")).map((r) => [r.dataset.run, r]));
+  cur.querySelectorAll("tr[data-run]").forEach((r) => {
+    const f = rows.get(r.dataset.run);
+    for (const sel of [".run-sub", ".run-acc"]) {
+      const a = r.querySelector(sel), b = f && f.querySelector(sel);
+      if (a && b) setText(a, b.textContent);
+    }
+  });
+  // The region's data attributes follow the server's (data-count; a mark
+  // a test left on the old list goes).
+  for (const k of Object.keys(cur.dataset)) if (!(k in fresh.dataset)) delete cur.dataset[k];
+  for (const [k, v] of Object.entries(fresh.dataset)) if (cur.dataset[k] !== v) cur.dataset[k] = v;
+  return true;
+}
 document.body.addEventListener("htmx:afterSwap", (ev) => {
   if (ev.detail && ev.detail.target && ev.detail.target.id === "runs") $$(".run-pick").forEach((c) => (c.checked = picked.includes(c.value)));
 });
