@@ -99,7 +99,11 @@ func summarise(l *log, dims []int) (*summary, error) {
 	for _, st := range strategies {
 		torch := l.pick(sideTorch, st)
 		for _, b := range order {
-			s.Rows = append(s.Rows, s.row(st, b, l.pick(b, st), torch))
+			ohem := l.pick(b, st)
+			if len(ohem) == 0 && len(torch) == 0 {
+				continue // a strategy the run left out (STRATEGIES)
+			}
+			s.Rows = append(s.Rows, s.row(st, b, ohem, torch))
 		}
 	}
 	for _, side := range append(order, sideTorch) {

@@ -302,3 +302,34 @@ func FuzzParseLog(f *testing.F) {
 		}
 	})
 }
+
+// TestSummariseLeavesOutUnrunStrategies: a run limited to some strategies
+// (STRATEGIES=twopass) gets rows for those only.
+func TestSummariseLeavesOutUnrunStrategies(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "good.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.Contains(line, "\tplain\t") && !strings.Contains(line, "\tmask\t") {
+			kept = append(kept, line)
+		}
+	}
+	l, err := parseLog(strings.NewReader(strings.Join(kept, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := summarise(l, []int{784, 256, 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Rows) != 2 {
+		t.Fatalf("%d rows, want the two builds' twopass rows: %+v", len(s.Rows), s.Rows)
+	}
+	for _, r := range s.Rows {
+		if r.Strategy != "twopass" {
+			t.Errorf("row for %s, which did not run", r.Strategy)
+		}
+	}
+}
