@@ -96,7 +96,45 @@ def main():
                      "step_ms_with": round(statistics.median(on) * 1e3, 3),
                      "overhead_median_of_pairs": round(statistics.median(ratios) - 1, 4),
                      "pair_ratio_quartiles": [round(ratios[len(ratios) // 4], 3), round(ratios[3 * len(ratios) // 4], 3)]}
+    out["sender_work_us_per_batch_alone"] = sender_work(runs["off"][0], xtr, ytr, order, k, a.all_images)
     print(json.dumps(out))
+
+
+def sender_work(model, xtr, ytr, order, k, all_images, n=40, reps=50):
+    """CPU µs per batch of what the sender thread does for one request of
+    n batches (stack and convert, frame), timed alone in this thread: the
+    client's own cost without the machine's load and the GIL hand-offs."""
+    from ohemlab.client import _frame
+    from ohemlab.torch import _TorchBatch
+
+    class Capture:
+        control = {}
+
+        def __init__(self):
+            self.items = []
+
+        def before_step(self):
+            return {}
+
+        def arm(self, i):
+            return None
+
+        def report_packed(self, item):
+            self.items.append(item)
+
+    cap = Capture()
+    crit = OHEMLoss(cap, ratio=0.25)
+    with torch.no_grad():
+        for s in range(n):
+            idx = order[s * k:(s + 1) * k]
+            crit(model(xtr[idx].reshape(-1, 784).float().div_(255)), ytr[idx], ids=idx, images=xtr[idx], step=s + 1)
+    keep = [all_images or i == n - 1 for i in range(n)]
+    for _ in range(5):
+        _frame({"session": "x"}, *_TorchBatch.pack(cap.items, keep), True)
+    t0 = time.thread_time()
+    for _ in range(reps):
+        _frame({"session": "x"}, *_TorchBatch.pack(cap.items, keep), True)
+    return round((time.thread_time() - t0) / reps / n * 1e6, 1)
 
 
 if __name__ == "__main__":

@@ -140,10 +140,12 @@ class Client:
 
     def report_packed(self, item):
         """Queues a batch record that packs itself on the sender thread:
-        ``type(item).pack(items)`` gets the queued items of that type in
-        order and returns one ``(fields, arrays)`` per item (see
-        ``ohemlab.torch``), which lets many batches be converted at once.
-        """
+        ``type(item).pack(items, images, base)`` gets the queued items of
+        that type in order, whether to include each one's images, and the
+        data part's size so far, and returns ``(texts, buffers)``: each
+        item's record as JSON text whose ``"bin"`` ranges point into the
+        buffers appended at ``base`` (see ``ohemlab.torch``), which lets
+        many batches be converted at once."""
         self._queue(item)
 
     def _queue(self, item):
@@ -274,8 +276,8 @@ class Client:
             body = {"session": self.session, "rank": self.rank, "world": self.world, "run": run}
             if hello is not None:
                 body["hello"] = hello
-            packed = self._pack(batches)
-            if batches and not packed and not (evals or hello is not None):
+            texts, parts = self._pack(batches)
+            if batches and not texts and not (evals or hello is not None):
                 with self._cv:  # nothing left to send
                     self._busy = False
                     self._cv.notify_all()
@@ -284,7 +286,7 @@ class Client:
                 body["evals"] = evals
             if wait is not None:
                 body["wait"] = wait
-            data, ctype = _frame(body, packed, self._binary)
+            data, ctype = _frame(body, texts, parts, self._binary)
             try:
                 reply = self._post(data, ctype)
                 backoff = 0.05
@@ -325,18 +327,18 @@ class Client:
             with self._cv:
                 self.sender_cpu = time.thread_time()
                 self._busy = False
-                self.sent += len(packed)
+                self.sent += len(texts)
                 if hello is not None:
                     self._hello_sent = True
                 self._control = reply
                 self._cv.notify_all()
 
     def _pack(self, items):
-        """Packs queued batch items into (fields, arrays) records, consecutive
-        items of one packing type together; a broken item is dropped.
-        Images go with the newest batch of each arm only (unless
-        all_images): a page shows one batch per arm at a time, and the
-        pixels are most of a request's bytes."""
+        """Packs queued batch items into record texts and the data part's
+        buffers (binary format), consecutive items of one packing type
+        together; a broken item is dropped. Images go with the newest
+        batch of each arm only (unless all_images): a page shows one batch
+        per arm at a time, and the pixels are most of a request's bytes."""
         keep = [True] * len(items)
         if not self._all_images:
             seen = set()
@@ -347,7 +349,7 @@ class Client:
                     continue
                 keep[i] = arm not in seen
                 seen.add(arm)
-        out = []
+        texts, parts, size = [], [], 0
         i = 0
         while i < len(items):
             kind = type(items[i])
@@ -358,15 +360,19 @@ class Client:
                     j += 1
             try:
                 if pack is not None:
-                    out.extend(pack(items[i:j], keep[i:j]))
+                    t, bufs = pack(items[i:j], keep[i:j], size)
                 else:
-                    out.append(_pack_record(items[i], keep[i]))
+                    t, bufs = _pack_record(items[i], keep[i], size)
             except Exception as e:  # a bad record must not stop the sender
                 self.refused += j - i
                 self.last_error = e
                 self._warn("cannot encode a batch record: %r" % e)
+            else:
+                texts.extend(t)
+                parts.extend(bufs)
+                size += sum(b.nbytes if hasattr(b, "nbytes") else len(b) for b in bufs)
             i = j
-        return out
+        return texts, parts
 
     def _post(self, data, ctype="application/json"):
         if self._conn is None:
@@ -438,39 +444,40 @@ def _raw(v, code):
     return a.tobytes()
 
 
-def _pack_record(rec, images=True):
-    """Turns one report_batch / report_lazy record into (fields, arrays):
-    fields are its JSON values, arrays map an array's name to (buffer,
-    offset, length) in bytes."""
+def _pack_record(rec, images=True, base=0):
+    """One report_batch / report_lazy record as ([JSON text], buffers)
+    with its arrays in the buffers, appended to the data part at base."""
     if callable(rec):
         rec = _record(**rec())
-    fields, arrays = {}, {}
+    fields, refs, bufs = {}, {}, []
     for k, v in rec.items():
-        if k in _F32 or k in _I32 or k == "flipped":
+        if k in _F32 or k in _I32 or k == "flipped" or k == "images":
+            if k == "images":
+                if not images:
+                    continue
+                shape, v = v
+                fields[k] = {"shape": list(shape)}
             b = _raw(v, "f" if k in _F32 else "i" if k in _I32 else "B")
-            arrays[k] = (b, 0, len(b))
-        elif k == "images":
-            if not images:
-                continue
-            shape, px = v
-            b = _raw(px, "B")
-            arrays[k] = (b, 0, len(b))
-            fields[k] = {"shape": list(shape)}
+            refs[k] = [base, len(b)]
+            base += len(b)
+            bufs.append(b)
         else:
-            fields[k] = v
-    return fields, arrays
+            fields[k] = v.tolist() if hasattr(v, "tolist") else v
+    fields["bin"] = refs
+    return [_compact.encode(fields)], bufs
 
 
-def _frame(body, packed, binary):
-    """The request body and its Content-Type: the binary format (the
-    arrays in the data part, each buffer once) or plain JSON (floats as
-    base64 of float32, the rest as JSON arrays)."""
+def _frame(body, texts, parts, binary):
+    """The request body and its Content-Type: the binary format, or plain
+    JSON (floats as base64 of float32, the rest as JSON arrays) with the
+    records' "bin" ranges read back from the data part."""
     if not binary:
+        data = memoryview(b"".join(parts))
         recs = []
-        for fields, arrays in packed:
-            rec = json.loads(fields) if isinstance(fields, str) else dict(fields)
-            for name, (buf, off, n) in arrays.items():
-                b = bytes(memoryview(buf).cast("B")[off:off + n])
+        for t in texts:
+            rec = json.loads(t)
+            for name, (off, n) in rec.pop("bin").items():
+                b = bytes(data[off:off + n])
                 if name in _F32:
                     rec[name] = base64.b64encode(b).decode()
                 elif name in _I32:
@@ -486,27 +493,10 @@ def _frame(body, packed, binary):
             recs.append(rec)
         if recs:
             body["batches"] = recs
-        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
-    # Binary: each record's JSON is its fields plus "bin", the [offset,
-    # length] of its arrays in the data part; written as text directly,
-    # which costs the sender thread (and so training) least.
-    recs, parts, pos, at = [], [], 0, {}
-    dumps = _compact.encode
-    for fields, arrays in packed:
-        refs = []
-        for name, (buf, off, n) in arrays.items():
-            base = at.get(id(buf))
-            if base is None:
-                base = at[id(buf)] = pos
-                parts.append(buf)
-                pos += buf.nbytes if hasattr(buf, "nbytes") else len(buf)
-            refs.append('"%s":[%d,%d]' % (name, base + off, n))
-        if not isinstance(fields, str):
-            fields = dumps(fields)
-        recs.append(fields[:-1] + ',"bin":{' + ",".join(refs) + "}}")
-    js = dumps(body)
-    if recs:
-        js = js[:-1] + ',"batches":[' + ",".join(recs) + "]}"
+        return _compact.encode(body).encode(), "application/json"
+    js = _compact.encode(body)
+    if texts:
+        js = js[:-1] + ',"batches":[' + ",".join(texts) + "]}"
     js = js.encode()
     return b"".join([MAGIC, len(js).to_bytes(4, "little"), js] + parts), "application/octet-stream"
 

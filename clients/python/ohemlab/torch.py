@@ -181,12 +181,14 @@ class _TorchBatch:
         self.selected, self.image_sel, self.images = selected, image_sel, images
 
     @staticmethod
-    def pack(items, images=None):
-        """(fields, arrays) per item, as ohemlab.Client wants them: the
-        batches of one shape are stacked, so that each array of all of
-        them takes a handful of tensor operations and one copy to bytes.
-        images[i] false leaves out item i's images."""
-        out = [None] * len(items)
+    def pack(items, images=None, base=0):
+        """The records of items for ohemlab.Client (report_packed): their
+        JSON texts and the data part's buffers, appended at base. Batches
+        of one shape are stacked, so that each array of all of them takes
+        a handful of tensor operations and one conversion to bytes, and
+        each record is one string format. images[i] false leaves out item
+        i's images."""
+        texts = [None] * len(items)
         try:
             groups = [(range(len(items)), _TorchBatch._columns(items))]
         except RuntimeError:  # batches of different sizes: one shape at a time
@@ -194,15 +196,22 @@ class _TorchBatch:
             for i, b in enumerate(items):
                 by.setdefault((b.losses.shape, b.logits.shape, b.selected.dim()), []).append(i)
             groups = [(idx, _TorchBatch._columns([items[i] for i in idx])) for idx in by.values()]
-        for idx, (k, lb, pb, predb, labb, idb, sb, ms) in groups:
-            row, so = 4 * k, 0
+        bufs = []
+        for idx, (k, cols, ms) in groups:
+            n, row = len(ms), 4 * k
+            # losses, true_prob, preds, labels, ids: n rows of K each;
+            # then every batch's selected indices in a row.
+            at = []
+            for c in cols:
+                at.append(base)
+                bufs.append(c)
+                base += c.nbytes
+            so = at[5]
             for j, i in enumerate(idx):
-                b, m = items[i], ms[j]
-                fields = '{"arm":%d,"step":%d,"m":%d,"strategy":"%s","step_seconds":%.6g' % (
-                    b.arm, b.step, m, b.strategy, b.step_seconds)
-                arrays = {"losses": (lb, j * row, row), "true_prob": (pb, j * row, row),
-                          "preds": (predb, j * row, row), "labels": (labb, j * row, row),
-                          "ids": (idb, j * row, row), "selected": (sb, so, 4 * m)}
+                b, m, r = items[i], ms[j], j * row
+                t = _RECORD % (b.arm, b.step, m, b.strategy, b.step_seconds,
+                               at[0] + r, row, at[1] + r, row, at[2] + r, row, at[3] + r, row, at[4] + r, row,
+                               so, 4 * m)
                 so += 4 * m
                 if b.images is not None and (images is None or images[i]):
                     # The kept examples' pixels, straight from the tensor's memory.
@@ -210,16 +219,18 @@ class _TorchBatch:
                     if px.dtype != torch.uint8 or px.device.type != "cpu":
                         px = px.to(torch.uint8).cpu()
                     px = px.numpy()
-                    fields += ',"images":{"shape":[%s]}' % ",".join(map(str, px.shape[1:]))
-                    arrays["images"] = (px, 0, px.nbytes)
-                out[i] = (fields + "}", arrays)
-        return out
+                    t = t[:-2] + ',"images":[%d,%d]},"images":{"shape":[%s]}}' % (
+                        base, px.nbytes, ",".join(map(str, px.shape[1:])))
+                    bufs.append(px)
+                    base += px.nbytes
+                texts[i] = t
+        return texts, bufs
 
     @staticmethod
     def _columns(bs):
         """The arrays of batches bs of one shape, stacked, as little-endian
-        bytes: K, losses, true_prob, preds, labels, ids, selected (all
-        batches' in a row) and each batch's count of selected."""
+        arrays: K, (losses, true_prob, preds, labels, ids, selected (all
+        batches' in a row)) and each batch's count of selected."""
         with torch.no_grad():
             losses = torch.stack([b.losses for b in bs]).float().cpu()
             prob = torch.exp(-losses).clamp_(0, 1)  # loss = -log p(label)
@@ -230,8 +241,15 @@ class _TorchBatch:
             sel = torch.cat(sels).cpu()
         f32 = lambda t: t.numpy().astype("<f4", copy=False)  # noqa: E731
         i32 = lambda t: t.numpy().astype("<i4")  # noqa: E731
-        return (int(losses.shape[1]), f32(losses), f32(prob), i32(preds), i32(labels), i32(ids), i32(sel),
+        return (int(losses.shape[1]), (f32(losses), f32(prob), i32(preds), i32(labels), i32(ids), i32(sel)),
                 [int(s.shape[0]) for s in sels])
+
+
+# _RECORD is one batch record of _TorchBatch.pack, its arrays in the data
+# part: arm, step, m, strategy, step_seconds, then [offset, length] of
+# losses, true_prob, preds, labels, ids and selected.
+_RECORD = ('{"arm":%d,"step":%d,"m":%d,"strategy":"%s","step_seconds":%.6g,"bin":{"losses":[%d,%d],'
+           '"true_prob":[%d,%d],"preds":[%d,%d],"labels":[%d,%d],"ids":[%d,%d],"selected":[%d,%d]}}')
 
 
 def sync_control(client, src=0, group=None):
