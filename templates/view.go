@@ -50,6 +50,10 @@ type StatusView struct {
 type ControlsView struct {
 	// Disabled greys out every control (viewer role).
 	Disabled bool
+	// External: the run is trained by an outside process (serve --source
+	// external), whose data the page cannot change: the Data controls
+	// give way to a note.
+	External bool
 	// Datasets are the datasets offered: the presets and the current one.
 	Datasets []Option
 	// Dataset is the current dataset name.

@@ -105,3 +105,35 @@ func TestIngestWithoutExternalSource(t *testing.T) {
 		t.Fatalf("%d %s", code, b)
 	}
 }
+
+// TestIngestBinaryAndExternalPage: the binary format passes the request
+// guard as application/octet-stream, and the page of an external run shows
+// a note instead of the Data controls it cannot apply.
+func TestIngestBinaryAndExternalPage(t *testing.T) {
+	env, _ := externalEnv(t)
+	auth := []string{"Authorization", "Bearer " + ingestToken}
+	if code, _, b := env.do(t, "POST", "/api/ingest", "application/json", bytes.NewReader(ingestBatches(1, 1, true, true)), auth...); code != 200 {
+		t.Fatalf("hello: %d %s", code, b)
+	}
+	code, _, b := env.do(t, "POST", "/api/ingest", "application/octet-stream", bytes.NewReader(ingestBinary(2, 3, false)), auth...)
+	if code != 200 || jsonBody(t, b)["accepted"] != float64(3) {
+		t.Fatalf("binary request: %d %s", code, b)
+	}
+	if st := env.s.State(); st.Arms[0].ExamplesSeen != 4*128 {
+		t.Errorf("examples seen %d, want 4 batches of 128", st.Arms[0].ExamplesSeen)
+	}
+	code, _, b = env.do(t, "POST", "/api/ingest", "text/plain", bytes.NewReader(ingestBinary(5, 1, false)), auth...)
+	if code != http.StatusUnsupportedMediaType || !strings.Contains(string(b), "application/octet-stream") {
+		t.Errorf("text/plain body: %d %s", code, b)
+	}
+	for _, path := range []string{"/", "/fragments/controls"} {
+		_, _, page := env.get(t, path)
+		if !strings.Contains(string(page), `id="data-external"`) || strings.Contains(string(page), `id="ctl-dataset"`) {
+			t.Errorf("%s of an external run: want the Data note and no dataset control", path)
+		}
+	}
+	plain := newEnv(t, nil)
+	if _, _, page := plain.get(t, "/fragments/controls"); !strings.Contains(string(page), `id="ctl-dataset"`) {
+		t.Errorf("the built-in trainer's controls lost the dataset control")
+	}
+}

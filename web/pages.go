@@ -84,7 +84,7 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request) {
 		StateJSON: string(stateJSON),
 		Role:      role,
 		Status:    statusView(st),
-		Controls:  controlsView(st, role != RoleControl),
+		Controls:  controlsView(st, role != RoleControl, p.s.opts.Ingest != nil),
 		Hardest:   p.hardestView(0),
 		Runs:      p.runsView(),
 		Modules:   moduleURLs,
@@ -105,7 +105,7 @@ func (p *pages) status(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) controls(w http.ResponseWriter, r *http.Request) {
 	st := p.s.State()
-	p.render(w, r, templates.Controls(controlsView(st, p.s.Role(r) != RoleControl)))
+	p.render(w, r, templates.Controls(controlsView(st, p.s.Role(r) != RoleControl, p.s.opts.Ingest != nil)))
 }
 
 func (p *pages) hardest(w http.ResponseWriter, r *http.Request) {
@@ -152,11 +152,13 @@ func statusView(st trainer.State) templates.StatusView {
 	}
 }
 
-// controlsView fills the controls from the config in force.
-func controlsView(st trainer.State, disabled bool) templates.ControlsView {
+// controlsView fills the controls from the config in force; external: the
+// run is trained outside (no Data controls).
+func controlsView(st trainer.State, disabled, external bool) templates.ControlsView {
 	cfg := st.Config
 	v := templates.ControlsView{
 		Disabled:   disabled,
+		External:   external,
 		Dataset:    cfg.Data.Name,
 		Strategies: experiment.Lookup("strategy").Choices,
 		Execs:      experiment.Lookup("exec").Choices,
