@@ -33,10 +33,11 @@ type Graph struct {
 	// folds them into target.
 	X, Onehot, Weight, Alpha []float32
 	target                   []float32
-	logp                     *G.Node   // n x classes log-probabilities
-	cost                     *G.Node   // training only: sum_i weight_i * loss_i
-	grads                    G.Nodes   // training only: gradients of learn, in order
-	rw                       *rewinder // reruns keeping the registers; nil: Reset
+	logp                     *G.Node     // n x classes log-probabilities
+	cost                     *G.Node     // training only: sum_i weight_i * loss_i
+	grads                    G.Nodes     // training only: gradients of learn, in order
+	rw                       *rewinder   // reruns keeping the registers; nil: Reset
+	run                      *syncRunner // runs on the calling goroutine; nil: RunAll
 
 	// Z1 is, in a score graph, the first layer's pre-activations
 	// (N x width), copied there by the run; in a tail graph, the bound
@@ -217,6 +218,7 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 	}
 	ng.vm = G.NewTapeMachine(g, G.WithEngine(fastEngine{}))
 	ng.rw = newRewinder(ng.vm, g)
+	ng.run = newSyncRunner(ng.vm)
 	return ng, nil
 }
 
@@ -302,7 +304,12 @@ func (ng *Graph) addCost(m *MLP, ls Loss, fold bool) error {
 // call Reset after stepping the solver.
 func (ng *Graph) Run(logp []float32) (cost float64, err error) {
 	ng.foldTarget()
-	if err = ng.vm.RunAll(); err != nil {
+	if ng.run != nil {
+		err = ng.run.run()
+	} else {
+		err = ng.vm.RunAll()
+	}
+	if err != nil {
 		return 0, err
 	}
 	if logp != nil {

@@ -101,11 +101,27 @@ func sameBits(a, b []float32) bool {
 // for several steps with SGD updates, and requires bit-identical outputs,
 // gradients and parameters.
 func TestRewindMatchesReset(t *testing.T) {
+	testRunsAgree(t, func(g *Graph) bool { return g.rw != nil }, func(g *Graph) { g.rw = nil })
+}
+
+// TestSyncRunnerMatchesRunAll runs identical training graphs on identical
+// models, one on the calling goroutine (syncRunner) and one through
+// Gorgonia's RunAll, and requires the same outputs, gradients and updated
+// parameters, bit for bit.
+func TestSyncRunnerMatchesRunAll(t *testing.T) {
+	testRunsAgree(t, func(g *Graph) bool { return g.run != nil }, func(g *Graph) { g.run = nil })
+}
+
+// testRunsAgree trains two copies of each speed case for a few steps with
+// forward and training graphs, the second set changed by off (which turns
+// off the speed-up that on reports present in the first), and requires the
+// same bits from both.
+func testRunsAgree(t *testing.T, on func(*Graph) bool, off func(*Graph)) {
 	const classes, n, steps = 3, 9, 6
 	for _, c := range speedCases {
 		t.Run(c.name, func(t *testing.T) {
 			init := NewMLP(c.in, c.hidden, classes, c.tanh, rand.New(rand.NewSource(7)))
-			var graphs [2][2]*Graph // [rewound, reset][forward, train]
+			var graphs [2][2]*Graph // [sped up, plain][forward, train]
 			var models [2]*MLP
 			for i := range graphs {
 				models[i] = init.Clone()
@@ -122,12 +138,12 @@ func TestRewindMatchesReset(t *testing.T) {
 				t.Cleanup(tg.Close)
 			}
 			for _, g := range graphs[0] {
-				if g.rw == nil {
-					t.Fatal("no rewinder: the tape machine layout is not the one known (Gorgonia upgraded?)")
+				if !on(g) {
+					t.Fatal("speed-up not in use: the tape machine layout is not the one known (Gorgonia upgraded?)")
 				}
 			}
 			for _, g := range graphs[1] {
-				g.rw = nil // plain Reset
+				off(g)
 			}
 			for s := 0; s < steps; s++ {
 				var outs [2][][]float32
