@@ -27,9 +27,9 @@ S.token = ""; // the control token travels in a cookie
 // ---- connection ----
 
 // BATCH_MS is the least time between two batch frames the page asks the
-// server for: it draws the histogram every 300 ms (state.js), so more
+// server for: it draws the histogram every 500 ms (state.js), so more
 // frames would be parsed and dropped; their rows are not lost.
-const BATCH_MS = 300;
+const BATCH_MS = 500;
 
 function wsURL() {
   const u = new URL("/ws", location.href);

@@ -145,16 +145,16 @@ export function markers() {
 // The page draws on a clock a person can follow, not at the rate frames
 // arrive: a frame only marks its regions dirty, and a region is drawn at
 // the next animation frame at which it is due. The histogram is due every
-// 300 ms, the charts and the A/B table every second, the gallery (a
-// request per thumbnail) every three (the 2-D surface in its place every
-// second), the label-noise chart every five while label noise is off (its
-// curve is then 0). A region that comes due within SLACK ms of a frame
-// being drawn anyway is drawn with it, so the regions share frames (about
-// three a second, one of them with the charts) instead of each asking for
-// its own. Nothing asks for an animation frame while nothing is due: the
-// browser's rendering work (style, layout, paint, compositing), which
-// costs more than the drawing itself, runs only when something changed on
-// screen.
+// 500 ms, the charts and the A/B table every second (every other
+// histogram frame), the gallery (a request per thumbnail) every three
+// seconds (the 2-D surface in its place every second), the label-noise
+// chart every five while label noise is off (its curve is then 0). A
+// region that comes due within SLACK ms of a frame being drawn anyway is
+// drawn with it, so the regions share frames (two a second, one of them
+// with the charts) instead of each asking for its own. Nothing asks for an
+// animation frame while nothing is due: the browser's rendering work
+// (style, layout, paint, compositing), which costs more than the drawing
+// itself, runs only when something changed on screen.
 
 let drawers = {};
 const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
@@ -163,7 +163,7 @@ const ALL = ["hist", "examples", "quant", "curves", "noise", "ab", "datamap"];
 // screen. OFFSCREEN is the interval of a region scrolled out of sight (it
 // is drawn at once when it comes back; the A/B table is cheap and keeps
 // its pace).
-const INTERVAL = { hist: 300, examples: 3000, quant: 1000, curves: 1000, noise: 1000, ab: 1000, datamap: 0 };
+const INTERVAL = { hist: 500, examples: 3000, quant: 1000, curves: 1000, noise: 1000, ab: 1000, datamap: 0 };
 const NOISE_OFF = 5000;
 const OFFSCREEN = 3000;
 const SLACK = 120;
