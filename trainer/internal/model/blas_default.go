@@ -30,3 +30,6 @@ func init() {
 	G.Use(gemm.Impl{})
 	blas32.Use(gemm.Impl{})
 }
+
+// syncRuns makes graphs run on the calling goroutine (syncRunner).
+const syncRuns = true

@@ -218,7 +218,9 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 	}
 	ng.vm = G.NewTapeMachine(g, G.WithEngine(fastEngine{}))
 	ng.rw = newRewinder(ng.vm, g)
-	ng.run = newSyncRunner(ng.vm)
+	if syncRuns {
+		ng.run = newSyncRunner(ng.vm)
+	}
 	return ng, nil
 }
 

@@ -22,9 +22,10 @@ import (
 // reached through go:linkname (Gorgonia is pinned in go.mod;
 // TestSyncRunnerMatchesRunAll holds the two to the same bits).
 //
-// newSyncRunner returns nil when the machine is not the tape machine layout
-// it knows (another Gorgonia version, batched BLAS): callers then use
-// RunAll.
+// The default build uses it; the openblas build keeps RunAll, measured
+// faster there (syncRuns). newSyncRunner returns nil when the machine is
+// not the tape machine layout it knows (another Gorgonia version, batched
+// BLAS): callers then use RunAll.
 type syncRunner struct {
 	m        unsafe.Pointer // the *tapeMachine
 	closures *[]func() error
