@@ -166,13 +166,15 @@ func packB(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, j1 in
 		q := (js - j0) / nr
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		cols := min(nr, j1-js)
+		if tB == blas.NoTrans && cols == nr && kb > 0 {
+			// Whole rows of the panel: moved by packRows16 (Go would call
+			// memmove for every 64 bytes).
+			_ = b[(p0+kb-1)*ldb+js+nr-1]
+			packRows16(&panel[0], &b[p0*ldb+js], ldb, kb)
+			continue
+		}
 		for p := range kb {
 			d := panel[p*nr : p*nr+nr]
-			if tB == blas.NoTrans && cols == nr {
-				// A whole row of the panel: one 64-byte move, no call.
-				*(*[nr]float32)(d) = [nr]float32(b[(p0+p)*ldb+js : (p0+p)*ldb+js+nr])
-				continue
-			}
 			if tB == blas.NoTrans {
 				copy(d, b[(p0+p)*ldb+js:(p0+p)*ldb+js+cols])
 			} else {
@@ -212,11 +214,11 @@ func packA(dst []float32, tA blas.Transpose, a []float32, lda, i0, rows, p0, kb 
 				dst[p*mr+r] = v
 			}
 		}
-	case rows == mr:
-		// Six consecutive values per step: one move each, no call.
-		for p := range kb {
-			*(*[mr]float32)(dst[p*mr : p*mr+mr]) = [mr]float32(a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mr])
-		}
+	case rows == mr && kb > 0:
+		// Six consecutive values per step: moved by packRows6.
+		_ = dst[kb*mr-1]
+		_ = a[(p0+kb-1)*lda+i0+mr-1]
+		packRows6(&dst[0], &a[p0*lda+i0], lda, kb)
 		return
 	default:
 		for p := range kb {

@@ -23,3 +23,15 @@ func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32)
 //
 //go:noescape
 func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int, alpha float32)
+
+// packRows16 copies k rows of 16 floats, row p from src + p·ld, to
+// dst + 16·p (kernel_amd64.s).
+//
+//go:noescape
+func packRows16(dst, src *float32, ld, k int)
+
+// packRows6 copies k rows of 6 floats, row p from src + p·ld, to
+// dst + 6·p (kernel_amd64.s).
+//
+//go:noescape
+func packRows6(dst, src *float32, ld, k int)

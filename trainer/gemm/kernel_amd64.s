@@ -269,3 +269,56 @@ donerows:
 	VMOVUPS Y13, 32(DX)
 	VZEROUPPER
 	RET
+
+// func packRows16(dst, src *float32, ld, k int)
+//
+// Copies k rows of 16 floats, row p from src + p·ld (ld in elements), to
+// dst + 16·p: a packed B panel of an untransposed B. AVX.
+TEXT ·packRows16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ k+24(FP), CX
+	TESTQ CX, CX
+	JE donep16
+
+loopp16:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ loopp16
+
+donep16:
+	VZEROUPPER
+	RET
+
+// func packRows6(dst, src *float32, ld, k int)
+//
+// Copies k rows of 6 floats, row p from src + p·ld (ld in elements), to
+// dst + 6·p: a packed A panel of a transposed A. SSE.
+TEXT ·packRows6(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ k+24(FP), CX
+	TESTQ CX, CX
+	JE donep6
+
+loopp6:
+	MOVUPS (SI), X0
+	MOVQ 16(SI), X1
+	MOVUPS X0, (DI)
+	MOVQ X1, 16(DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ loopp6
+
+donep6:
+	RET

@@ -13,3 +13,7 @@ func kern6x16acc(k int, a, b, c *float32, ldc int, alpha float32) { panic("gemm:
 func kern6x16rows(k int, a *float32, lda int, b, c *float32, ldc int, alpha float32) {
 	panic("gemm: no micro-kernel")
 }
+
+func packRows16(dst, src *float32, ld, k int) { panic("gemm: no micro-kernel") }
+
+func packRows6(dst, src *float32, ld, k int) { panic("gemm: no micro-kernel") }
