@@ -239,10 +239,10 @@ func (o reluGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, err
 	return t, nil
 }
 
-// maskedProd sets out[i] = v[i] · (1 if x[i] ≥ 0 else 0): the product with
-// the 0/1 mask that Gorgonia's Rectify forms (NaN compares as 0), without
-// a branch.
-func maskedProd(out, v, x []float32) {
+// maskedProdGo sets out[i] = v[i] · (1 if x[i] ≥ 0 else 0): the product
+// with the 0/1 mask that Gorgonia's Rectify forms (NaN compares as 0),
+// without a branch.
+func maskedProdGo(out, v, x []float32) {
 	out, v = out[:len(x)], v[:len(x)]
 	for i, xi := range x {
 		var k int32
