@@ -1,8 +1,11 @@
-//go:build !purego
+//go:build !purego && !openblas
 
 package model
 
 import "golang.org/x/sys/cpu"
+
+// The kernel is left out of the openblas build: a package that uses cgo
+// cannot have Go assembly.
 
 // hasMaskedKernel reports whether maskedProdAVX can run here.
 var hasMaskedKernel = cpu.X86.HasAVX
