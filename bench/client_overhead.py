@@ -36,7 +36,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--blocks", type=int, default=20, help="blocks of each mode, alternating")
-    ap.add_argument("--block", type=int, default=100, help="steps per block")
+    ap.add_argument("--block", type=int, default=200, help="steps per block")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-images", action="store_true", help="report without the kept examples' images")
     ap.add_argument("--all-images", action="store_true",

@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -39,6 +40,10 @@ class Client:
     evaluation records are never dropped. A broken connection is re-opened
     with back-off and the hello sent again.
 
+    A second thread long-polls the server for control changes on a
+    connection of its own, so that the page's changes, pause and resume
+    reach training at once, whatever the interval.
+
     ``control`` is the latest control state from the server (see
     docs/protocol.md): per arm ``strategy``, ``m``, ``ratio``, ``lr``, and
     ``paused``, ``step``, ``eval``, ``speed_cap``, ``run``, ``version``.
@@ -49,7 +54,7 @@ class Client:
 
     def __init__(self, url, token=None, hello=None, session=None, rank=0, world=1,
                  max_pending=1024, max_per_request=512, timeout=60.0, log=sys.stderr,
-                 interval=0.1, min_interval=0.005, slow=0.02, binary=True, all_images=False):
+                 interval=0.25, min_interval=0.005, slow=0.02, binary=True, all_images=False):
         u = urllib.parse.urlsplit(url if "://" in url else "http://" + url)
         if u.scheme not in ("http", "https"):
             raise ValueError("url must be http:// or https://, got %r" % url)
@@ -76,7 +81,6 @@ class Client:
         self._cv = threading.Condition()
         self._batches = []
         self._evals = []
-        self._wait_rev = None  # a long-poll the training thread asked for
         self._control = {}
         self._hello_sent = False
         self._closed = False
@@ -90,8 +94,11 @@ class Client:
         self.last_error = None
         self.sender_cpu = 0.0  # CPU seconds the sender thread used so far
         self._conn = None
+        self._poll_conn = None
         self._thread = threading.Thread(target=self._run, name="ohemlab-client", daemon=True)
         self._thread.start()
+        self._poller = threading.Thread(target=self._poll, name="ohemlab-control", daemon=True)
+        self._poller.start()
 
     # ---- what the training loop calls ----
 
@@ -109,13 +116,13 @@ class Client:
 
     @property
     def control(self):
-        """The latest control state (a dict; empty before the first reply)."""
-        with self._cv:
-            return self._control
+        """The latest control state (a dict; empty before the first reply).
+        The sender replaces the whole dict, so reading it needs no lock."""
+        return self._control
 
     def arm(self, i=0):
         """Arm i's settings from the latest control state, or None."""
-        arms = self.control.get("arms") or []
+        arms = self._control.get("arms") or []
         return arms[i] if i < len(arms) else None
 
     def report_batch(self, arm, step, losses, labels, preds, ids, selected, weights=None,
@@ -180,6 +187,18 @@ class Client:
         request lets exactly one call through), then keeps to the speed
         cap. Returns the control state to use for this step. Before the
         first reply it does not block."""
+        c = self._control
+        if c.get("paused") and not self._closed:
+            c = self._wait_unpaused(timeout)
+        cap = c.get("speed_cap") or 0
+        if cap > 0:
+            gap = 1.0 / cap - (time.monotonic() - self._last_step)
+            if gap > 0:
+                time.sleep(gap)
+            self._last_step = time.monotonic()
+        return c
+
+    def _wait_unpaused(self, timeout):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cv:
             while True:
@@ -190,21 +209,11 @@ class Client:
                 if c.get("step") and self._step_rev != rev:
                     self._step_rev = rev  # this revision's single step
                     break
-                self._wait_rev = rev
-                self._cv.notify_all()
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     break
                 self._cv.wait(left if left is not None else 1.0)
-            self._wait_rev = None
-            c = self._control
-        cap = c.get("speed_cap") or 0
-        if cap > 0:
-            gap = 1.0 / cap - (time.monotonic() - self._last_step)
-            if gap > 0:
-                time.sleep(gap)
-        self._last_step = time.monotonic()
-        return c
+            return self._control
 
     def flush(self, timeout=30.0):
         """Waits until every queued record was sent (or timeout)."""
@@ -227,6 +236,13 @@ class Client:
         self._thread.join(5)
         if self._conn is not None:
             self._conn.close()
+        pc = self._poll_conn
+        if pc is not None and pc.sock is not None:
+            try:  # wakes the poll thread from its long-poll
+                pc.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._poller.join(5)
 
     def __enter__(self):
         return self
@@ -243,7 +259,7 @@ class Client:
         last = 0.0
         while True:
             with self._cv:
-                while not (self._closed or self._batches or self._evals or self._wait_rev is not None
+                while not (self._closed or self._batches or self._evals
                            or (self._hello is not None and not self._hello_sent)):
                     self._cv.wait()
                 # Gather what arrives within interval of the last request
@@ -251,7 +267,7 @@ class Client:
                 # training thread less. Slow training (whose server-side
                 # step, stamped on control changes, should not lag), paused
                 # runs, flush, close, evals and the hello wait less or not.
-                while not (self._closed or self._flush_now or self._evals or self._wait_rev is not None
+                while not (self._closed or self._flush_now or self._evals
                            or self._control.get("paused") or not self._hello_sent):
                     every = self._interval if self._period < self._slow else self._min_interval
                     gap = every - (time.monotonic() - last)
@@ -268,7 +284,6 @@ class Client:
                 room = self._max_per_request - len(batches)
                 evals = self._evals[:max(room, 1)]
                 del self._evals[:len(evals)]
-                wait = self._wait_rev if not (batches or evals) else None
                 hello = self._hello if not self._hello_sent else None
                 run = self._control.get("run", 0)
                 self._busy = True
@@ -284,8 +299,6 @@ class Client:
                 continue
             if evals:
                 body["evals"] = evals
-            if wait is not None:
-                body["wait"] = wait
             data, ctype = _frame(body, texts, parts, self._binary)
             try:
                 reply = self._post(data, ctype)
@@ -330,7 +343,47 @@ class Client:
                 self.sent += len(texts)
                 if hello is not None:
                     self._hello_sent = True
-                self._control = reply
+                    self._control = reply  # a new job (or server): its state whatever the revision
+                else:
+                    self._take(reply)
+                self._cv.notify_all()
+
+    def _take(self, reply):
+        """Keeps reply as the control state unless it is older than the one
+        held (the sender's and the poll's replies cross); _cv is held."""
+        c = self._control
+        if reply.get("run", 0) != c.get("run", 0) or reply.get("revision", 0) >= c.get("revision", 0):
+            self._control = reply
+
+    def _poll(self):
+        """The control thread: long-polls the server (a request with "wait"
+        and no records, on a connection of its own) so that a change on the
+        page reaches training at once, whatever the sender's interval."""
+        backoff = 0.1
+        while True:
+            with self._cv:
+                while not self._closed and not (self._hello_sent and self._control):
+                    self._cv.wait()
+                if self._closed:
+                    return
+                c = self._control
+            body = {"session": self.session, "rank": self.rank, "world": self.world,
+                    "run": c.get("run", 0), "wait": c.get("revision", 0)}
+            try:
+                reply = self._post(_compact.encode(body).encode(), poll=True)
+                backoff = 0.1
+            except (ClientError, OSError, http.client.HTTPException, ValueError):
+                # The sender reports the problem and says hello again.
+                if self._poll_conn is not None:
+                    self._poll_conn.close()
+                    self._poll_conn = None
+                with self._cv:
+                    if not self._closed:
+                        self._cv.wait(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            with self._cv:
+                self._take(reply)
                 self._cv.notify_all()
 
     def _pack(self, items):
@@ -374,15 +427,22 @@ class Client:
             i = j
         return texts, parts
 
-    def _post(self, data, ctype="application/json"):
-        if self._conn is None:
+    def _post(self, data, ctype="application/json", poll=False):
+        """Posts one request on the sender's connection (or the control
+        poll's) and returns the reply."""
+        conn = self._poll_conn if poll else self._conn
+        if conn is None:
             cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
-            self._conn = cls(self._host, self._port, timeout=self._timeout)
+            conn = cls(self._host, self._port, timeout=self._timeout)
+            if poll:
+                self._poll_conn = conn
+            else:
+                self._conn = conn
         headers = {"Content-Type": ctype}
         if self._token:
             headers["Authorization"] = "Bearer " + self._token
-        self._conn.request("POST", self._path, body=data, headers=headers)
-        resp = self._conn.getresponse()
+        conn.request("POST", self._path, body=data, headers=headers)
+        resp = conn.getresponse()
         raw = resp.read()
         if resp.status != 200:
             try:

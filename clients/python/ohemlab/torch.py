@@ -17,6 +17,7 @@ targets (N, H, W) treat every pixel as an example; a random subsample of
 
 import time
 
+import numpy
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -231,18 +232,28 @@ class _TorchBatch:
         """The arrays of batches bs of one shape, stacked, as little-endian
         arrays: K, (losses, true_prob, preds, labels, ids, selected (all
         batches' in a row)) and each batch's count of selected."""
+        # Few tensor operations (each one hands the interpreter lock to the
+        # training thread and back); the rest is numpy on the stacked rows.
         with torch.no_grad():
-            losses = torch.stack([b.losses for b in bs]).float().cpu()
-            prob = torch.exp(-losses).clamp_(0, 1)  # loss = -log p(label)
-            preds = torch.stack([b.logits for b in bs]).max(-1).indices.cpu()
-            labels = torch.stack([b.labels for b in bs]).clamp(min=0).cpu()  # ignore_index: not reported
-            ids = torch.stack([torch.as_tensor(b.ids) for b in bs]).cpu()
+            losses = _cpu(torch.stack([b.losses for b in bs]))
+            if losses.dtype != torch.float32:
+                losses = losses.float()
+            preds = _cpu(torch.stack([b.logits for b in bs]).max(-1).indices)
+            labels = _cpu(torch.stack([b.labels for b in bs]))
+            ids = _cpu(torch.stack([b.ids if isinstance(b.ids, torch.Tensor) else torch.as_tensor(b.ids) for b in bs]))
             sels = [b.selected for b in bs]
-            sel = torch.cat(sels).cpu()
-        f32 = lambda t: t.numpy().astype("<f4", copy=False)  # noqa: E731
-        i32 = lambda t: t.numpy().astype("<i4")  # noqa: E731
-        return (int(losses.shape[1]), (f32(losses), f32(prob), i32(preds), i32(labels), i32(ids), i32(sel)),
+            sel = _cpu(torch.cat(sels))
+        lossn = losses.numpy().astype("<f4", copy=False)
+        prob = numpy.exp(-lossn).clip(0, 1)  # loss = -log p(label)
+        labn = labels.numpy().clip(0, None)  # ignore_index pixels are not reported
+        i32 = lambda t: t.astype("<i4", copy=False)  # noqa: E731
+        return (int(losses.shape[1]), (lossn, prob, i32(preds.numpy()), i32(labn), i32(ids.numpy()), i32(sel.numpy())),
                 [int(s.shape[0]) for s in sels])
+
+
+def _cpu(t):
+    """t on the CPU (no operation when it is there already)."""
+    return t if t.device.type == "cpu" else t.cpu()
 
 
 # _RECORD is one batch record of _TorchBatch.pack, its arrays in the data

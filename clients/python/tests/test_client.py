@@ -83,7 +83,8 @@ class FakeServer:
                     return
                 with fake.cv:
                     fake.requests.append((body, dict(self.headers)))
-                    fake.connections.add(self.client_address)
+                    if "wait" not in body:
+                        fake.connections.add(self.client_address)
                     fake.socks.add(self.connection)
                     fake.cv.notify_all()
                     if "wait" in body:
@@ -157,7 +158,7 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(reqs[0][1]["Authorization"], "Bearer secret-token-123456")
         self.assertEqual([b["step"] for b in batches_sent(reqs)], [1, 2, 3, 4, 5])
         self.assertEqual(sum(len(b.get("evals", [])) for b, _ in reqs), 1)
-        self.assertEqual(len(self.srv.connections), 1, "one keep-alive connection")
+        self.assertEqual(len(self.srv.connections), 1, "one keep-alive connection for the records")
         self.assertEqual(c.control["arms"][0]["m"], 2)
         self.assertEqual(c.sent, 5)
 
@@ -196,7 +197,7 @@ class ClientTest(unittest.TestCase):
         c = self.client(binary=False)
         batch(c, 1)
         self.assertTrue(c.flush(10))
-        body, headers = self.srv.requests[-1]
+        body, headers = [r for r in self.srv.requests if "batches" in r[0]][-1]
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(body["batches"][0]["labels"], [0, 1, 0, 1])
 
@@ -209,6 +210,17 @@ class ClientTest(unittest.TestCase):
         c.flush()
         self.assertEqual(c.arm(0)["m"], 3)
         self.assertEqual(c.arm(0)["strategy"], "random")
+
+    def test_control_change_arrives_without_a_report(self):
+        c = self.client()
+        batch(c, 1)
+        c.flush()
+        self.srv.wait_for(lambda reqs: any("wait" in b for b, _ in reqs))  # the control thread's long-poll
+        self.srv.set(arms=[{"strategy": "topk", "m": 1, "ratio": 0.25}])
+        deadline = time.monotonic() + 5
+        while c.arm(0)["m"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(c.arm(0)["m"], 1, "the long-poll brought the change")
 
     def test_pause_blocks_until_resume_and_step_lets_one_through(self):
         c = self.client()
