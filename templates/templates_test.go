@@ -62,8 +62,8 @@ func render(t *testing.T, c templ.Component) string {
 // compares the HTML with testdata/NAME.html (go test -update rewrites them).
 func TestGolden(t *testing.T) {
 	hardest := HardestView{Arm: 0, Total: 5000, Image: true, Generation: 7, Rows: []HardestRow{
-		{ID: 42, Label: "7", Clean: "1", Pred: "1", Flipped: true, Seen: 9, Selected: 8, MeanLoss: 3.25, Forgets: 2},
-		{ID: 7, Label: "3", Clean: "3", Pred: "5", Seen: 10, Selected: 6, MeanLoss: 1.5},
+		{ID: 42, Thumb: true, Label: "7", Clean: "1", Pred: "1", Flipped: true, Seen: 9, Selected: 8, MeanLoss: 3.25, Forgets: 2},
+		{ID: 7, Label: "3", Clean: "3", Pred: "5", Seen: 10, Selected: 6, MeanLoss: 1.5}, // no image: no thumbnail
 	}}
 	runs := RunsView{Available: true, Runs: []RunRow{
 		{ID: "2", Name: "<b>mine</b>", Dataset: "mnist", Strategy: "topk vs random", Started: "2026-01-02 03:04 UTC", Steps: 469, Accuracy: 0.9412, Live: true},

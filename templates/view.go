@@ -167,7 +167,10 @@ type HardestView struct {
 
 // HardestRow is one example of the hardest-so-far table.
 type HardestRow struct {
-	ID       int
+	ID int
+	// Thumb: the server has this example's image (an outside trainer
+	// sends the images of some batches only).
+	Thumb    bool
 	Label    string
 	Clean    string
 	Pred     string

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -130,6 +131,18 @@ func TestIngestBinaryAndExternalPage(t *testing.T) {
 		_, _, page := env.get(t, path)
 		if !strings.Contains(string(page), `id="data-external"`) || strings.Contains(string(page), `id="ctl-dataset"`) {
 			t.Errorf("%s of an external run: want the Data note and no dataset control", path)
+		}
+	}
+	// Hardest so far: thumbnails only of examples whose image was sent
+	// (the newest batch's kept ones), each of them served.
+	_, _, hard := env.get(t, "/fragments/hardest?arm=0")
+	thumbs := regexp.MustCompile(`src="(/api/examples/\d+\.png[^"]*)"`).FindAllStringSubmatch(string(hard), -1)
+	if rows := strings.Count(string(hard), `class="hard-item`); rows == 0 || len(thumbs) == 0 || len(thumbs) >= rows {
+		t.Errorf("hardest so far: %d rows, %d thumbnails; want some rows without (their batches came without images)", rows, len(thumbs))
+	}
+	for _, m := range thumbs {
+		if code, _, _ := env.get(t, strings.ReplaceAll(m[1], "&amp;", "&")); code != 200 {
+			t.Errorf("thumbnail %s: HTTP %d", m[1], code)
 		}
 	}
 	plain := newEnv(t, nil)

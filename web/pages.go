@@ -225,6 +225,12 @@ func (p *pages) hardestView(arm int) templates.HardestView {
 	}
 	v.Total = dm.Total
 	v.Rows = hardestRowsOf(dm.Points, st.Dataset.ClassNames, hardestRows)
+	// An outside trainer sends some examples' images only: no thumbnail
+	// (and no 404) for the others.
+	has, partial := p.s.Trainer().(interface{ HasExampleImage(id int) bool })
+	for i := range v.Rows {
+		v.Rows[i].Thumb = !partial || has.HasExampleImage(v.Rows[i].ID)
+	}
 
 	p.mu.Lock()
 	if p.hardMem == nil {

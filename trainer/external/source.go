@@ -571,6 +571,18 @@ func (s *Source) ExampleImage(id int) (image.Image, error) {
 	return s.images.get(int64(id))
 }
 
+// HasExampleImage reports whether a client sent example id's image (and it
+// is still kept): the page shows thumbnails of those only.
+func (s *Source) HasExampleImage(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.images == nil {
+		return false
+	}
+	_, ok := s.images.byID[int64(id)]
+	return ok
+}
+
 // armAt returns arm's run; s.mu is held.
 func (s *Source) armAt(arm int) (*armRun, error) {
 	if s.hello == nil {
