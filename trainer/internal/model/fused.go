@@ -8,6 +8,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // Fused Gorgonia ops for the training graphs: one op where Gorgonia's own
@@ -192,7 +194,7 @@ func (o reluOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) 
 		return nil, err
 	}
 	t, out := output(prealloc, rows, cols)
-	maskedProd(out, x, x)
+	vec.MaskedProd(out, x, x)
 	return t, nil
 }
 
@@ -235,22 +237,8 @@ func (o reluGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, err
 		return nil, fmt.Errorf("model: ReLUGrad of a %dx%d gradient for a %dx%d input", gr, gc, rows, cols)
 	}
 	t, out := output(prealloc, rows, cols)
-	maskedProd(out, g, x)
+	vec.MaskedProd(out, g, x)
 	return t, nil
-}
-
-// maskedProdGo sets out[i] = v[i] · (1 if x[i] ≥ 0 else 0): the product
-// with the 0/1 mask that Gorgonia's Rectify forms (NaN compares as 0),
-// without a branch.
-func maskedProdGo(out, v, x []float32) {
-	out, v = out[:len(x)], v[:len(x)]
-	for i, xi := range x {
-		var k int32
-		if xi >= 0 {
-			k = 1
-		}
-		out[i] = v[i] * float32(k)
-	}
 }
 
 // dotCostOp is the scalar Σ a ⊙ t of two equally shaped matrices, summed

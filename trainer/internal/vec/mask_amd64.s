@@ -1,17 +1,17 @@
-//go:build !purego && !openblas
+//go:build !purego
 
 #include "textflag.h"
 
 DATA maskedOne<>+0(SB)/4, $0x3f800000
 GLOBL maskedOne<>(SB), RODATA|NOPTR, $4
 
-// func maskedProdAVX(out, v, x *float32, n int)
+// func maskedAVX(out, v, x *float32, n int)
 //
 // out[i] = v[i] · (1 if x[i] ≥ 0 else 0) for i < n, n a multiple of 8 and
 // > 0: the comparison (ordered: NaN gives 0) makes an all-ones or zero
 // mask, and-ed with 1.0 it is the factor, multiplied as maskedProd does.
 // AVX.
-TEXT ·maskedProdAVX(SB), NOSPLIT, $0-32
+TEXT ·maskedAVX(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ v+8(FP), SI
 	MOVQ x+16(FP), DX

@@ -1,7 +1,0 @@
-//go:build !amd64 || purego || openblas
-
-package model
-
-// maskedProd sets out[i] = v[i] · (1 if x[i] ≥ 0 else 0): the product with
-// the 0/1 mask that Gorgonia's Rectify forms (NaN compares as 0).
-func maskedProd(out, v, x []float32) { maskedProdGo(out, v, x) }
