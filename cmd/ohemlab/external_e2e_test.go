@@ -231,7 +231,7 @@ func TestE2EExternalTorch(t *testing.T) {
 	wait := startExample(t, base, 1, "--steps", "300")
 	waitConnected(t, base, 90*time.Second)
 	// A speed cap keeps a step (≥ 40 ms) well above a loopback round trip
-	// plus the client's 10 ms request gathering on a loaded machine, so
+	// plus the client's 5 ms request gathering for slow steps on a loaded machine, so
 	// that "within 2 steps" tests the protocol.
 	postControl(t, base, `{"type":"speed","steps_per_s":25}`)
 	postControl(t, base, `{"type":"resume"}`)

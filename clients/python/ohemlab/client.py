@@ -35,8 +35,11 @@ class Client:
     binary request format (docs/protocol.md: the arrays as raw
     little-endian bytes; ``binary=False`` sends plain JSON), so training
     never waits on the network and the sender thread, which shares the
-    interpreter lock with training, does little per batch. When the server is slower than training, the oldest queued
-    batch records are dropped (latest wins; ``dropped`` counts them);
+    interpreter lock with training, does little per batch. The kept
+    examples' images go with the newest batch of each arm in a request
+    (the one a page shows; ``all_images=True``: with every batch). When
+    the server is slower than training, the oldest queued batch records
+    are dropped (latest wins; ``dropped`` counts them);
     evaluation records are never dropped. A broken connection is re-opened
     with back-off and the hello sent again.
 
@@ -47,6 +50,7 @@ class Client:
     ``control`` is the latest control state from the server (see
     docs/protocol.md): per arm ``strategy``, ``m``, ``ratio``, ``lr``, and
     ``paused``, ``step``, ``eval``, ``speed_cap``, ``run``, ``version``.
+    ``sender_cpu`` is the CPU time the sender thread used so far.
     ``before_step()`` blocks while the dashboard has the run paused, lets a
     single step through, and keeps to the speed cap: call it once per
     training step (``OHEMLoss`` of arm 0 does).
