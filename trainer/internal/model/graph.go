@@ -307,6 +307,15 @@ func (ng *Graph) addCost(m *MLP, ls Loss, fold bool) error {
 func (ng *Graph) Run(logp []float32) (cost float64, err error) {
 	ng.foldTarget()
 	if ng.run != nil {
+		// An op that panics stops the program midway; the panic reaches the
+		// caller (the step recovers it), and the machine is rewound so that
+		// the graph's next run starts from the beginning.
+		defer func() {
+			if r := recover(); r != nil {
+				ng.Reset()
+				panic(r)
+			}
+		}()
 		err = ng.run.run()
 	} else {
 		err = ng.vm.RunAll()
