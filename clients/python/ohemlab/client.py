@@ -84,6 +84,7 @@ class Client:
 
         self._cv = threading.Condition()
         self._batches = []
+        self._newest = {}  # arm -> its newest queued item
         self._evals = []
         self._control = {}
         self._hello_sent = False
@@ -161,7 +162,16 @@ class Client:
 
     def _queue(self, item):
         now = time.monotonic()
+        arm = getattr(item, "arm", None)
         with self._cv:
+            if arm is not None and not self._all_images:
+                # Only the newest queued batch of an arm sends its images:
+                # an older one still queued lets go of its pixels now
+                # (training's memory is reused instead of growing).
+                prev = self._newest.get(arm)
+                if prev is not None and hasattr(prev, "drop_images"):
+                    prev.drop_images()
+                self._newest[arm] = item
             if self._last_queued is not None:
                 # A pause (or evaluation) between two batches counts as
                 # slow steps only while it lasts.
@@ -285,6 +295,7 @@ class Client:
                     continue
                 batches = self._batches[:self._max_per_request]
                 del self._batches[:len(batches)]
+                self._newest.clear()  # the sender owns the items it took
                 room = self._max_per_request - len(batches)
                 evals = self._evals[:max(room, 1)]
                 del self._evals[:len(evals)]

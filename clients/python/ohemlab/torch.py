@@ -181,6 +181,11 @@ class _TorchBatch:
         self.losses, self.logits, self.labels, self.ids = losses, logits, labels, ids
         self.selected, self.image_sel, self.images = selected, image_sel, images
 
+    def drop_images(self):
+        """Lets go of the batch's images (a newer batch of the arm will
+        send its own)."""
+        self.images = None
+
     @staticmethod
     def pack(items, images=None, base=0):
         """The records of items for ohemlab.Client (report_packed): their
