@@ -135,6 +135,16 @@ func (s *series) recentAfter(dst [][]byte, since, upto int64, max int) ([][]byte
 	return dst, true
 }
 
+// countAfter is how many recent items have a seq above since (a number
+// past the cap when some of them already left the recent ring).
+func (s *series) countAfter(since int64) int {
+	if since < s.evictedMax {
+		return s.recentCap + 1
+	}
+	i := sort.Search(len(s.recent), func(i int) bool { return s.recent[i].seq > since })
+	return len(s.recent) - i
+}
+
 func (s *series) reset() {
 	clear(s.recent)
 	s.recent = s.recent[:0]

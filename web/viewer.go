@@ -13,8 +13,11 @@ import (
 )
 
 // maxRowsPerFrame caps the summary rows one batch frame carries; beyond it
-// the frame says gap: true and the client fetches /api/history.
-const maxRowsPerFrame = 512
+// the frame says gap: true and the client fetches /api/history. A viewer
+// with its own batch interval (batch_ms) is sent a frame early when half
+// of this is waiting, so that a fast trainer does not make it fetch the
+// history (about 200 bytes a row).
+const maxRowsPerFrame = 2048
 
 // hardReadLimit is gorilla's read limit: messages above it close the
 // connection (1009). Messages between MaxMessageBytes and this are
@@ -117,7 +120,9 @@ func (v *viewer) offerBatch(f frame) {
 	if v.batches[f.arm].seq == 0 {
 		v.nbatches++
 	}
-	wake := v.nbatches == 1 && v.batches[f.arm].seq == 0
+	// A viewer with its own interval hears of every frame: the writer
+	// sends early when the rows waiting for it would not fit one frame.
+	wake := (v.nbatches == 1 && v.batches[f.arm].seq == 0) || v.minBatch > 0
 	v.batches[f.arm] = f
 	v.mu.Unlock()
 	if wake {
@@ -281,8 +286,10 @@ func (v *viewer) writeLoop() {
 		now := time.Now()
 		batchesDue := true
 		if wait := v.minBatch - now.Sub(lastBatch); wait > 0 {
-			batchesDue = false
-			if !heldOn {
+			// Early when half a frame's rows are waiting (a fast trainer):
+			// the frame then carries them instead of a gap.
+			batchesDue = v.rowsWaiting() >= maxRowsPerFrame/2
+			if !batchesDue && !heldOn {
 				held.Reset(wait)
 				heldOn = true
 			}
@@ -353,6 +360,15 @@ func (v *viewer) rowsFor(dst [][]byte, seq int64) ([][]byte, bool) {
 	h.mu.RUnlock()
 	v.rowCursor = seq
 	return dst, !ok
+}
+
+// rowsWaiting is how many rows were recorded after the last one this
+// viewer was sent.
+func (v *viewer) rowsWaiting() int {
+	h := v.h.hist
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.rows.countAfter(v.rowCursor)
 }
 
 // fail ends a viewer whose connection broke.

@@ -522,3 +522,30 @@ func TestViewerBatchHeldUntilStatus(t *testing.T) {
 		t.Errorf("the held batch frame came %v after the pause, want it with the status frame", d)
 	}
 }
+
+// TestViewerBatchEarlyWhenRowsPile: a viewer with a long batch_ms is sent
+// a frame early when half a frame's rows are waiting, so that a fast
+// trainer never makes it fetch the history (no gap).
+func TestViewerBatchEarlyWhenRowsPile(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.BatchInterval = time.Millisecond })
+	c, _ := e.dial(t, "batch_ms=10000")
+	e.s.Publish(batchEvent(0, 1))
+	readUntil(t, c, "batch")
+	start := time.Now()
+	n := int64(maxRowsPerFrame/2 + 10)
+	for i := int64(2); i <= n+1; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	seen := 0
+	for seen < maxRowsPerFrame/2 {
+		f := readUntil(t, c, "batch")
+		if f["gap"] == true {
+			t.Fatalf("a gap after %d rows: the frame should have gone out before the rows overflowed it", seen)
+		}
+		seen += len(f["rows"].([]any))
+	}
+	// The slot was 10 s away.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("%d rows waited %v for the viewer's slot, want them sent early", seen, d)
+	}
+}

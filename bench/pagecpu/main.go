@@ -184,7 +184,7 @@ func run(args []string, out io.Writer) error {
 	for _, k := range []string{"hist", "examples", "quant", "curves", "noise", "ab", "datamap"} {
 		fmt.Fprintf(out, " %s %d (%.0f)", k, l1.Draws[k]-l0.Draws[k], l1.MS[k]-l0.MS[k])
 	}
-	fmt.Fprintln(out)
+	fmt.Fprintf(out, "; history loads %d\n", l1.History-l0.History)
 	if *tracePath != "" {
 		if err := traceWindow(tab, 5*time.Second, *tracePath, out); err != nil {
 			return err
@@ -199,11 +199,12 @@ func run(args []string, out io.Writer) error {
 // loopStats are the page's draw-loop counters (state.js).
 type loopStats struct {
 	Renders int                `json:"renders"`
+	History int                `json:"history"`
 	Draws   map[string]int     `json:"draws"`
 	MS      map[string]float64 `json:"ms"`
 }
 
-const loopJS = `({renders: OHEM.S.renders || 0, draws: OHEM.S.draws || {}, ms: OHEM.S.drawMs || {}})`
+const loopJS = `({renders: OHEM.S.renders || 0, history: OHEM.S.historyLoads || 0, draws: OHEM.S.draws || {}, ms: OHEM.S.drawMs || {}})`
 
 // metrics reads Chromium's run-time metrics by name.
 func metrics(ctx context.Context) (map[string]float64, error) {

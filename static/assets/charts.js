@@ -486,17 +486,22 @@ function markerHook(u) {
 
 // ---- loss distribution over time ----
 
+// LOGMIN is the least loss a log axis shows: a 2-D set trained without a
+// speed cap reaches losses of 1e-30 and below, and a log axis over hundreds
+// of decades costs uPlot seconds to lay out its ticks.
 const LOGMIN = 1e-4;
+function clampLoss(v) {
+  return v === null || v === undefined ? null : tools.logLoss ? Math.max(LOGMIN, v) : v;
+}
 export function drawQuantiles() {
   const host = $("#quant-plot");
   if (!host) return;
   const a = S.arms[0];
-  const clamp = (v) => (v === null || v === undefined ? null : tools.logLoss ? Math.max(LOGMIN, v) : v);
   let data;
   if (!a || !a.step.length) data = [[], [], [], [], [], [], []];
   else {
     const d = decimate([a.step, a.q[0], a.q[1], a.q[2], a.q[3], a.q[4], a.sel], pointsFor(host));
-    data = [d[0]].concat(d.slice(1).map((col) => col.map(clamp)));
+    data = [d[0]].concat(d.slice(1).map((col) => col.map(clampLoss)));
   }
   const key = "q:" + large() + ":" + tools.logLoss;
   ensurePlot("quant", host, key, () => ({
@@ -536,10 +541,10 @@ export function drawCurves() {
     const a = S.arms[i] || { step: [], backprop: [], wall: [], loss: [] };
     const ev = S.evals[i] || [];
     const [rx, ry] = decimate(monotone(xOfRows(a), ema(a.loss, tools.smooth)), pointsFor(elL));
-    lossTables.push([rx, ry]);
+    lossTables.push([rx, ry.map(clampLoss)]);
     lossSeries.push({ label: armName(i) + " train", stroke: C.arms[i], width: 2, spanGaps: true, value: val });
     const t = monotone(ev.map(xOfEval), ev.map((e) => e.test_loss), ev.map((e) => e.acc));
-    lossTables.push([t[0], t[1]]);
+    lossTables.push([t[0], t[1].map(clampLoss)]);
     // Test curves: the arm's colour, darker and dashed with points, so that
     // the legend tells train and test apart.
     lossSeries.push({ label: armName(i) + " test", stroke: C.arms[i], width: 2.5, dash: [7, 4], spanGaps: true, points: { show: true, size: 6, fill: "#fff" }, value: val });
