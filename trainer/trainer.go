@@ -62,6 +62,10 @@ type DatasetInfo struct {
 	// Generation changes on every reset, so that caches keyed by example id
 	// (thumbnails) can be invalidated.
 	Generation int64 `json:"generation"`
+	// SomeImages is set when only some examples have an image: an outside
+	// trainer sends the images of the examples it kept. Clients then show
+	// the thumbnail GET /api/examples/{id} names, not one of every example.
+	SomeImages bool `json:"some_images,omitempty"`
 }
 
 // ExampleStats are one training example's statistics over the whole run for

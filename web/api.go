@@ -132,7 +132,8 @@ func (s *Server) serveExample(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := exampleBody{Arm: arm, ExampleStatsJSON: ExampleStatsJSON(st)}
-	if info.ImageW > 0 && info.ImageH > 0 {
+	has, some := s.trainer.(interface{ HasExampleImage(id int) bool })
+	if info.ImageW > 0 && info.ImageH > 0 && (!some || has.HasExampleImage(id)) {
 		body.Thumb = fmt.Sprintf("/api/examples/%d.png?gen=%d", id, info.Generation)
 	}
 	writeJSON(w, http.StatusOK, body)

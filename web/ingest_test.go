@@ -145,6 +145,30 @@ func TestIngestBinaryAndExternalPage(t *testing.T) {
 			t.Errorf("thumbnail %s: HTTP %d", m[1], code)
 		}
 	}
+	// An example's details name its thumbnail only when the server has it,
+	// and the state says that only some examples have one.
+	if !env.s.State().Dataset.SomeImages {
+		t.Error("state of an external run with images: some_images is not set")
+	}
+	with, without := 0, 0
+	for _, m := range regexp.MustCompile(`data-id="(\d+)"`).FindAllStringSubmatch(string(hard), -1) {
+		code, _, b := env.get(t, "/api/example/"+m[1])
+		if code != 200 {
+			t.Fatalf("GET /api/example/%s: %d %s", m[1], code, b)
+		}
+		thumb, _ := jsonBody(t, b)["thumb"].(string)
+		if thumb == "" {
+			without++
+			continue
+		}
+		with++
+		if code, _, _ := env.get(t, thumb); code != 200 {
+			t.Errorf("example %s names thumbnail %s: HTTP %d", m[1], thumb, code)
+		}
+	}
+	if with == 0 || without == 0 {
+		t.Errorf("example details: %d with a thumbnail, %d without; want both (only the newest batch's images were sent)", with, without)
+	}
 	plain := newEnv(t, nil)
 	if _, _, page := plain.get(t, "/fragments/controls"); !strings.Contains(string(page), `id="ctl-dataset"`) {
 		t.Errorf("the built-in trainer's controls lost the dataset control")

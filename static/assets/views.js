@@ -364,9 +364,12 @@ function showDetail(p, full) {
   const h = document.createElement("h3");
   h.textContent = "Example #" + p.id + (full ? "" : " (hover)");
   el.appendChild(h);
-  if (isImage()) {
+  // An outside trainer sends the images of the examples it kept only: show
+  // the one the server names, never ask for one it does not have.
+  const src = !isImage() ? "" : dataset().some_images ? (full && full.thumb) || "" : thumb(p.id);
+  if (src) {
     const img = document.createElement("img");
-    img.src = thumb(p.id);
+    img.src = src;
     img.width = 84;
     img.height = 84;
     img.alt = "example " + p.id;

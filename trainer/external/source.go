@@ -530,6 +530,7 @@ func (s *Source) State() trainer.State {
 		NumTrain: h.NumTrain, NumTest: h.NumTest, Generation: s.run}
 	if len(h.Image) >= 2 {
 		st.Dataset.ImageH, st.Dataset.ImageW = h.Image[0], h.Image[1]
+		st.Dataset.SomeImages = true
 	}
 	return st
 }
