@@ -42,6 +42,11 @@ func (t *Trainer) load() error {
 	t.cur, t.set = sess, set
 	t.generation++
 	if t.opt.LoadInRun {
+		// A new version: what viewers were told while loading (no data) is
+		// not the run's state, and a client that compares versions must
+		// see that it changed.
+		t.version++
+		sess.version = t.version
 		t.events = append(t.events, &ConfigEvent{Version: t.version, Step: 1, Config: t.cfg.Clone(), Changed: []string{}, Diff: []experiment.FieldChange{}, Reset: true})
 	}
 	return nil

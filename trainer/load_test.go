@@ -37,8 +37,8 @@ func TestLoadInRun(t *testing.T) {
 		t.Fatal("no events")
 	}
 	first, ok := rec.events[0].(*ConfigEvent)
-	if !ok || !first.Reset || first.Version != 1 {
-		t.Fatalf("first event %#v, want the reset config event of version 1", rec.events[0])
+	if !ok || !first.Reset || first.Version != 2 {
+		t.Fatalf("first event %#v, want the reset config event of version 2 (1 was the loading state's)", rec.events[0])
 	}
 	if n := len(rec.batches(0)); n != 5 {
 		t.Errorf("%d batches, want 5", n)

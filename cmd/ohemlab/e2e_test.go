@@ -238,9 +238,16 @@ func (tb *tab) consoleErrors() []string {
 	return append([]string(nil), tb.errs...)
 }
 
-// do runs actions with a time limit.
+// minLimit is the least time a browser action or condition is given: the
+// limits are bounds for a stuck page, not speeds, and a loaded two-core
+// machine (CI) takes several times the usual time. Conditions return as
+// soon as they hold, so a generous bound costs a passing test nothing.
+const minLimit = 30 * time.Second
+
+// do runs actions with a time limit (at least minLimit).
 func (tb *tab) do(t *testing.T, what string, limit time.Duration, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	limit = max(limit, minLimit)
 	ctx, cancel := context.WithTimeout(tb.ctx, limit)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -260,9 +267,11 @@ func eval[T any](t *testing.T, tb *tab, expr string) T {
 	return v
 }
 
-// waitFor polls a JS predicate until it is truthy.
+// waitFor polls a JS predicate until it is truthy (for at most limit, and
+// at least minLimit).
 func (tb *tab) waitFor(t *testing.T, what, expr string, limit time.Duration) {
 	t.Helper()
+	limit = max(limit, minLimit)
 	deadline := time.Now().Add(limit)
 	var err error
 	for {

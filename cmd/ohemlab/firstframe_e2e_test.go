@@ -98,6 +98,9 @@ func TestE2EFirstFrame(t *testing.T) {
 	tb.do(t, "open the dashboard", 30*time.Second, chromedp.Navigate(base))
 	tb.waitFor(t, "the first histogram", `window.__ohemFirstHistogram > 0`, 30*time.Second)
 	painted := eval[float64](t, tb, `window.__ohemFirstHistogram`)
+	// The page opened while the data loaded: it must then know the loaded
+	// run (image size, generation), not keep the loading state's.
+	tb.waitFor(t, "the loaded run's state", `OHEM.S.state.status !== 'loading' && OHEM.S.state.dataset.image_w === 28 && OHEM.S.state.dataset.generation >= 1`, 30*time.Second)
 	first := time.UnixMilli(int64(painted)).Sub(start)
 	t.Logf("process start -> URL printed %v, -> first histogram painted %v", listening.Round(time.Millisecond), first.Round(time.Millisecond))
 	if f := os.Getenv(firstFrameFileEnv); f != "" {

@@ -59,8 +59,12 @@ function setAttr(el, name, v) {
 
 // The gallery shows a batch's kept examples once all their thumbnails are
 // decoded, in one go: tiles do not change one by one as images arrive
-// (each arrival would be a repaint of its own).
-let galleryGen = 0;
+// (each arrival would be a repaint of its own). One set loads at a time:
+// a draw that comes while one loads waits for it (on a loaded machine the
+// thumbnails may take longer than the gallery's pace, and dropping the
+// loading set for a newer one would then never show any).
+let galleryLoading = false;
+let galleryAgain = false;
 
 export function drawExamples() {
   const gal = $("#gallery"), box = $(".surface-box");
@@ -73,11 +77,15 @@ export function drawExamples() {
   }
   gal.hidden = false;
   box.hidden = true;
+  if (galleryLoading) {
+    galleryAgain = true;
+    return;
+  }
   const b = S.batch[0];
   const ex = b && b.examples ? b.examples.slice().sort((p, q) => q.loss - p.loss) : [];
   const cap = galleryCapacity(gal);
   const shown = ex.slice(0, cap);
-  const gen = ++galleryGen;
+  const gen = dataset().generation;
   // After a reset the dataset's generation is unknown until the state is
   // fetched again: no thumbnail is asked for under the old one (a 404).
   const withImages = isImage() && !S.genStale;
@@ -88,11 +96,19 @@ export function drawExamples() {
     return im;
   });
   const show = () => {
-    if (gen !== galleryGen) return; // a newer batch is on its way
-    showTiles(gal, b, ex, shown, imgs, cap);
+    galleryLoading = false;
+    // A reset while the set loaded makes it stale: draw the new run's.
+    if (dataset().generation === gen && !S.genStale) showTiles(gal, b, ex, shown, imgs, cap);
+    else galleryAgain = true;
+    if (galleryAgain) {
+      galleryAgain = false;
+      markDirty("examples");
+    }
   };
-  if (withImages && shown.length) Promise.all(imgs.map((im) => im.decode().catch(() => {}))).then(show);
-  else show();
+  if (withImages && shown.length) {
+    galleryLoading = true;
+    Promise.all(imgs.map((im) => im.decode().catch(() => {}))).then(show);
+  } else show();
 }
 
 function showTiles(gal, b, ex, shown, imgs, cap) {
