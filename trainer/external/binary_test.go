@@ -162,20 +162,7 @@ func TestBadBinaryRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := src.State().Arms[0].ExamplesSeen
-			_, err := src.Ingest(ctx, c.body)
-			var br *BadRequest
-			if !errors.As(err, &br) {
-				t.Fatalf("got %v, want a *BadRequest", err)
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %q does not contain %q", err, c.want)
-			}
-			if after := src.State().Arms[0].ExamplesSeen; after != before {
-				t.Errorf("a refused request changed the run: examples seen %d -> %d", before, after)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkRefused(t, src, c.body, c.want) })
 	}
 	js2, d2 := binaryBatch(2)
 	rep, err := src.Ingest(ctx, body(js2, d2))

@@ -67,20 +67,7 @@ func TestBadRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := src.State().Arms[0].ExamplesSeen
-			_, err := src.Ingest(ctx, []byte(c.body))
-			var br *BadRequest
-			if !errors.As(err, &br) {
-				t.Fatalf("got %v, want a *BadRequest", err)
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %q does not contain %q", err, c.want)
-			}
-			if after := src.State().Arms[0].ExamplesSeen; after != before {
-				t.Errorf("a refused request changed the run: examples seen %d -> %d", before, after)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkRefused(t, src, []byte(c.body), c.want) })
 	}
 	// The run carries on.
 	rep, err := src.Ingest(ctx, request("job", false, batchJSON(2)))
@@ -143,4 +130,22 @@ func FuzzDecodeRequest(f *testing.F) {
 		src := New(Options{LongPoll: time.Millisecond})
 		src.Ingest(context.Background(), b)
 	})
+}
+
+// checkRefused sends body to src and requires a *BadRequest whose message
+// contains want, and a run that the request left unchanged.
+func checkRefused(t *testing.T, src *Source, body []byte, want string) {
+	t.Helper()
+	before := src.State().Arms[0].ExamplesSeen
+	_, err := src.Ingest(context.Background(), body)
+	var br *BadRequest
+	if !errors.As(err, &br) {
+		t.Fatalf("got %v, want a *BadRequest", err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
+	if after := src.State().Arms[0].ExamplesSeen; after != before {
+		t.Errorf("a refused request changed the run: examples seen %d -> %d", before, after)
+	}
 }

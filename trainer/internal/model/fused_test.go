@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // TestFusedOpsMatchGorgonia builds cost = Σ relu(x + b) ⊙ w twice, with
@@ -97,7 +99,7 @@ func testFusedOps(t *testing.T, withNaN bool) {
 		name      string
 		got, want []float32
 	}{{"activations", fo, gro}, {"cost", fc, gc}, {"dL/dx", fdx, gdx}, {"dL/db", fdb, gdb}} {
-		if !sameBits(c.got, c.want) {
+		if !vec.SameBits(c.got, c.want) {
 			t.Errorf("NaN %v: %s: fused %v, Gorgonia %v", withNaN, c.name, c.got, c.want)
 		}
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math"
 	"math/rand"
 	"strings"
@@ -82,18 +83,6 @@ func valueData(t *testing.T, n *G.Node) []float32 {
 		return append([]float32(nil), v.Data().([]float32)...)
 	}
 	return nil
-}
-
-func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRewindMatchesReset runs identical training graphs on identical
@@ -179,13 +168,13 @@ func testRunsAgree(t *testing.T, on func(*Graph) bool, off func(*Graph)) {
 					}
 				}
 				for j := range outs[0] {
-					if !sameBits(outs[0][j], outs[1][j]) {
+					if !vec.SameBits(outs[0][j], outs[1][j]) {
 						t.Fatalf("step %d output %d differs:\nrewound %v\nreset   %v", s, j, outs[0][j], outs[1][j])
 					}
 				}
 			}
 			for j, p := range models[0].params {
-				if !sameBits(p.Data().([]float32), models[1].params[j].Data().([]float32)) {
+				if !vec.SameBits(p.Data().([]float32), models[1].params[j].Data().([]float32)) {
 					t.Fatalf("parameter %d differs after %d steps", j, steps)
 				}
 			}
@@ -317,7 +306,7 @@ func TestFastEngineLogSoftMax(t *testing.T) {
 			if _, err := (fastEngine{}).LogSoftMaxB(outFast, mk(grad), -1, tensor.WithReuse(dFast), tensor.UseUnsafe()); err != nil {
 				t.Fatal(err)
 			}
-			if !sameBits(dStd.Float32s(), dFast.Float32s()) {
+			if !vec.SameBits(dStd.Float32s(), dFast.Float32s()) {
 				t.Fatalf("log-softmax gradient differs:\nstd  %v\nfast %v", dStd.Float32s(), dFast.Float32s())
 			}
 		})
@@ -415,7 +404,7 @@ func TestSGDUpdateMatchesVanillaSolver(t *testing.T) {
 		if err := G.NewVanillaSolver(G.WithLearnRate(0.3)).Step([]G.ValueGrad{vg}); err != nil {
 			t.Fatal(err)
 		}
-		if !sameBits(wa.Float32s(), wb.Float32s()) {
+		if !vec.SameBits(wa.Float32s(), wb.Float32s()) {
 			t.Fatalf("size %d: fused update differs from VanillaSolver", size)
 		}
 	}
@@ -457,10 +446,10 @@ func TestFastEngineGteScalar(t *testing.T) {
 		if _, err := std.GteScalar(tensor.New(tensor.WithShape(2, 4), tensor.WithBacking(append([]float32(nil), x...))), s, true, tensor.AsSameType(), tensor.WithReuse(want)); err != nil {
 			t.Fatal(err)
 		}
-		if !sameBits(got.Float32s(), want.Float32s()) {
+		if !vec.SameBits(got.Float32s(), want.Float32s()) {
 			t.Errorf("s=%g: mask %v, want %v", s, got.Float32s(), want.Float32s())
 		}
-		if !sameBits(in.Float32s(), x) {
+		if !vec.SameBits(in.Float32s(), x) {
 			t.Errorf("s=%g: input modified to %v", s, in.Float32s())
 		}
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math/rand"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestOptimizerMatchesDualValues(t *testing.T) {
 					t.Fatalf("parameter %d differs by %g", j, d)
 				}
 			}
-			if sameBits(model.params[0].Data().([]float32), init.params[0].Data().([]float32)) {
+			if vec.SameBits(model.params[0].Data().([]float32), init.params[0].Data().([]float32)) {
 				t.Fatal("parameters did not move")
 			}
 		})

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestRunRewindsAfterPanic(t *testing.T) {
 	}
 	negZero := float32(math.Copysign(0, -1)) // a negative times the mask's 0
 	want := []float32{negZero, 2, negZero, 4, 0, negZero}
-	if got := valueData(t, out); !sameBits(got, want) {
+	if got := valueData(t, out); !vec.SameBits(got, want) {
 		t.Fatalf("second run: %v, want %v", got, want)
 	}
 }

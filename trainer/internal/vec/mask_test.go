@@ -6,18 +6,6 @@ import (
 	"testing"
 )
 
-func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // TestMaskedProd holds MaskedProd (vectorised where the CPU allows) to
 // MaskedProdGo bit for bit, for ±0, ±Inf, NaN and ordinary values, at every
 // length and offset around the vector width.
@@ -35,7 +23,7 @@ func TestMaskedProd(t *testing.T) {
 			got, want := make([]float32, n), make([]float32, n)
 			MaskedProd(got, v[off:off+n], x[off:off+n])
 			MaskedProdGo(want, v[off:off+n], x[off:off+n])
-			if !sameBits(got, want) {
+			if !SameBits(got, want) {
 				t.Fatalf("off %d n %d: %v, want %v", off, n, got, want)
 			}
 		}
