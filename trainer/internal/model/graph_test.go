@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math"
 	"math/rand"
 	"strings"
@@ -10,6 +9,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // speedCase is a network and loss for the speed equivalence tests.

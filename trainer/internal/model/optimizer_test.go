@@ -2,11 +2,12 @@ package model
 
 import (
 	"fmt"
-	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math/rand"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // TestOptimizerMatchesDualValues steps SGD, momentum and Adam through

@@ -2,12 +2,13 @@ package model
 
 import (
 	"errors"
-	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 	"math"
 	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // failOp is a ReLU whose execution fails.
