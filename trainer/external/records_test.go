@@ -108,28 +108,34 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"session":"s","wait":3}`))
 	f.Add([]byte(`{"session":"s","batches":[{"arm":0,"step":1,"losses":[NaN]}]}`))
 	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		req, err := DecodeRequest(b)
-		if err != nil {
-			var br *BadRequest
-			if !errors.As(err, &br) || br.Msg == "" {
-				t.Fatalf("error %v is not a *BadRequest with a message", err)
+	f.Fuzz(checkDecoded)
+}
+
+// checkDecoded is the fuzz check of both request forms: a request is
+// either refused with a *BadRequest that has a message, or decoded into
+// one that keeps every invariant below; either way the source takes it
+// without panicking.
+func checkDecoded(t *testing.T, b []byte) {
+	req, err := DecodeRequest(b)
+	if err != nil {
+		var br *BadRequest
+		if !errors.As(err, &br) || br.Msg == "" {
+			t.Fatalf("error %v is not a *BadRequest with a message", err)
+		}
+		return
+	}
+	if req.World < 1 || req.Rank >= req.World {
+		t.Fatalf("accepted rank %d of world %d", req.Rank, req.World)
+	}
+	for _, bt := range req.Batches {
+		for _, i := range bt.Selected {
+			if i < 0 || int(i) >= len(bt.Losses) {
+				t.Fatalf("accepted selected index %d of %d", i, len(bt.Losses))
 			}
-			return
 		}
-		if req.World < 1 || req.Rank >= req.World {
-			t.Fatalf("accepted rank %d of world %d", req.Rank, req.World)
-		}
-		for _, bt := range req.Batches {
-			for _, i := range bt.Selected {
-				if i < 0 || int(i) >= len(bt.Losses) {
-					t.Fatalf("accepted selected index %d of %d", i, len(bt.Losses))
-				}
-			}
-		}
-		src := New(Options{LongPoll: time.Millisecond})
-		src.Ingest(context.Background(), b)
-	})
+	}
+	src := New(Options{LongPoll: time.Millisecond})
+	src.Ingest(context.Background(), b)
 }
 
 // checkRefused sends body to src and requires a *BadRequest whose message
