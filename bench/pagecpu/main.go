@@ -18,7 +18,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -27,12 +26,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ohemlab/ohemlab/internal/banner"
 )
 
 func main() {
@@ -52,8 +52,6 @@ type overError struct{ got, max float64 }
 func (e overError) Error() string {
 	return fmt.Sprintf("page CPU %.3f s/s is over the %.3f s/s limit", e.got, e.max)
 }
-
-var listenRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("pagecpu", flag.ContinueOnError)
@@ -107,18 +105,7 @@ func run(args []string, out io.Writer) error {
 	}
 	defer srv.Wait()
 	defer cancel()
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := listenRE.FindString(sc.Text()); u != "" {
-				select {
-				case urlc <- u:
-				default:
-				}
-			}
-		}
-	}()
+	urlc := banner.WatchURL(stdout)
 	var base string
 	select {
 	case base = <-urlc:

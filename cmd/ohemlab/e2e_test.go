@@ -24,6 +24,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ohemlab/ohemlab/internal/banner"
 )
 
 var e2eDocs = flag.Bool("e2e.docs", false, "write the browser tests' screenshots to docs/")
@@ -77,8 +79,6 @@ func (w *lineWriter) String() string {
 	return w.buf.String()
 }
 
-var listenRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
-
 // e2eServe starts `ohemlab serve` on a free loopback port with args and
 // returns its base URL once /healthz answers. The server stops at cleanup.
 func e2eServe(t *testing.T, args ...string) string {
@@ -86,7 +86,7 @@ func e2eServe(t *testing.T, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	urlc := make(chan string, 1)
 	stdout := &lineWriter{line: func(l string) {
-		if u := listenRE.FindString(l); u != "" {
+		if u := banner.URL(l); u != "" {
 			select {
 			case urlc <- u:
 			default:

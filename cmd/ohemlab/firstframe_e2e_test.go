@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ohemlab/ohemlab/internal/banner"
 )
 
 // firstFrameFileEnv names a file to which TestE2EFirstFrame appends its
@@ -76,18 +77,7 @@ func TestE2EFirstFrame(t *testing.T) {
 			cmd.Process.Kill()
 		}
 	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if u := listenRE.FindString(sc.Text()); u != "" {
-				select {
-				case urlc <- u:
-				default:
-				}
-			}
-		}
-	}()
+	urlc := banner.WatchURL(out)
 	var base string
 	select {
 	case base = <-urlc:

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ohemlab/ohemlab/internal/banner"
 	"github.com/ohemlab/ohemlab/web/store"
 )
 
@@ -105,9 +106,7 @@ func TestMainSignals(t *testing.T) {
 					if !ok {
 						t.Fatalf("stdout closed before the listening line; stderr:\n%s", stderr.String())
 					}
-					if u, ok := strings.CutPrefix(l, "OHEM Lab listening on "); ok && strings.HasPrefix(u, "http://127.0.0.1:") {
-						url = u
-					}
+					url = banner.URL(l)
 				case <-timeout:
 					cmd.Process.Kill()
 					t.Fatal("no listening line within 60 s")

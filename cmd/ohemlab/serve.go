@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ohemlab/ohemlab/internal/banner"
 	"github.com/ohemlab/ohemlab/trainer"
 	"github.com/ohemlab/ohemlab/trainer/data"
 	"github.com/ohemlab/ohemlab/trainer/external"
@@ -262,7 +263,7 @@ func (sf *serveFlags) token() (string, error) {
 // else.
 func printBanner(w io.Writer, where boundAddr, token string, large bool) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "OHEM Lab listening on %s\n", where.URL)
+	fmt.Fprintf(&b, "%s%s\n", banner.Listening, where.URL)
 	q := url.Values{}
 	if large {
 		q.Set("large", "1")
