@@ -22,25 +22,60 @@ type exStat struct {
 }
 
 // stats are one arm's per-example statistics (Dataset Cartography and
-// forgetting), keyed by the client's example ids.
+// forgetting), keyed by the client's example ids: in a slice indexed by id
+// when the hello declared a training-set size of at most maxTracked (the
+// usual case: a slice index per example instead of a map look-up on every
+// ingested batch), else in a map.
 type stats struct {
-	ex   map[int64]*exStat
-	step int64
+	dense []exStat // by id; an entry with seen == 0 was never reported
+	ex    map[int64]*exStat
+	n     int // examples tracked
+	step  int64
 }
 
-func newStats() *stats { return &stats{ex: map[int64]*exStat{}} }
+// denseMax is the largest training set whose statistics are kept in a
+// slice (about 60 bytes an example, allocated as the run starts).
+const denseMax = maxTracked
+
+func newStats(numTrain int) *stats {
+	if numTrain > 0 && numTrain <= denseMax {
+		return &stats{dense: make([]exStat, numTrain)}
+	}
+	return &stats{ex: map[int64]*exStat{}}
+}
+
+// at returns id's statistics, or nil when id is not tracked; add starts
+// tracking a new id (unless maxTracked are).
+func (s *stats) at(id int64, add bool) *exStat {
+	if s.dense != nil {
+		if id < 0 || id >= int64(len(s.dense)) {
+			return nil
+		}
+		e := &s.dense[id]
+		if e.seen == 0 {
+			if !add || s.n >= maxTracked {
+				return nil
+			}
+			s.n++
+		}
+		return e
+	}
+	e := s.ex[id]
+	if e == nil && add && s.n < maxTracked {
+		e = &exStat{}
+		s.ex[id] = e
+		s.n++
+	}
+	return e
+}
 
 // update records one presentation of every example of b.
 func (s *stats) update(b *Batch, step int64) {
 	s.step = max(s.step, step)
 	for i, id := range b.IDs {
-		e := s.ex[id]
+		e := s.at(id, true)
 		if e == nil {
-			if len(s.ex) >= maxTracked {
-				continue
-			}
-			e = &exStat{}
-			s.ex[id] = e
+			continue
 		}
 		right := b.Preds[i] == b.Labels[i]
 		if e.seen > 0 && e.correct && !right {
@@ -61,7 +96,7 @@ func (s *stats) update(b *Batch, step int64) {
 		}
 	}
 	for _, i := range b.Selected {
-		if e := s.ex[b.IDs[i]]; e != nil {
+		if e := s.at(b.IDs[i], false); e != nil {
 			e.selected++
 		}
 	}
@@ -82,11 +117,19 @@ func (s *stats) get(id int64, e *exStat) trainer.ExampleStats {
 // dataMap returns up to max examples (all if max <= 0), evenly spaced over
 // the seen ones in id order.
 func (s *stats) dataMap(max int) (int, []trainer.ExampleStats) {
-	ids := make([]int64, 0, len(s.ex))
-	for id := range s.ex {
-		ids = append(ids, id)
+	ids := make([]int64, 0, s.n)
+	if s.dense != nil {
+		for id := range s.dense {
+			if s.dense[id].seen > 0 {
+				ids = append(ids, int64(id))
+			}
+		}
+	} else {
+		for id := range s.ex {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
 	}
-	slices.Sort(ids)
 	total := len(ids)
 	want := total
 	if max > 0 && max < total {
@@ -96,7 +139,7 @@ func (s *stats) dataMap(max int) (int, []trainer.ExampleStats) {
 	next := 0
 	for j, id := range ids {
 		if j*want/total == next && len(pts) < want {
-			pts = append(pts, s.get(id, s.ex[id]))
+			pts = append(pts, s.get(id, s.at(id, false)))
 			next++
 		}
 	}
@@ -105,7 +148,7 @@ func (s *stats) dataMap(max int) (int, []trainer.ExampleStats) {
 
 // example returns one example's statistics.
 func (s *stats) example(id int64) (trainer.ExampleStats, error) {
-	e := s.ex[id]
+	e := s.at(id, false)
 	if e == nil {
 		return trainer.ExampleStats{}, fmt.Errorf("example %d has not been reported by the training process", id)
 	}
