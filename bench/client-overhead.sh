@@ -18,4 +18,4 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$url" ] || { cat "$bin/out"; echo "the server printed no URL" >&2; exit 1; }
-OMP_NUM_THREADS=1 /usr/bin/python3 bench/client_overhead.py --url "$url" --blocks "$blocks" "$@"
+OMP_NUM_THREADS=1 /usr/bin/python3 bench/client_overhead.py --url "$url" --server-pid "$pid" --blocks "$blocks" "$@"

@@ -9,17 +9,20 @@ every batch (losses, labels, predictions, ids, true-class probabilities, the
 both see the same machine load); a reporting block ends when the client has
 sent everything, so the sender thread's work counts against it. Prints the
 median per-step wall time, CPU time (all threads of the process) and CPU
-time of the training thread alone of each mode, and the median ratio of
-adjacent blocks, and the ratio of the fastest blocks of each mode (the
-least disturbed by other processes). On a loaded machine the CPU times
-are the steadier measures: the training thread's is what a step waits
-for when the sender thread has a core of its own. Also the sender
-thread's CPU per reported batch, and its work for one 40-batch request
-timed alone in this thread.
+time of the training thread alone of each mode; the median of the ratios
+of adjacent blocks (with/without) with its quartiles and a distribution-free
+95 % confidence interval (order statistics; more blocks narrow it), and the
+ratio of the fastest blocks of each mode (the least disturbed by other
+processes). On a loaded machine the CPU times are the steadier measures:
+the training thread's is what a step waits for when the sender thread has a
+core of its own. Also the sender thread's CPU per reported batch, the
+server's (with --server-pid), the median wait for the end-of-block flush,
+and the sender's work for one 40-batch request timed alone in this thread.
 Run it through bench/client-overhead.sh, which starts the server.
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -44,6 +47,8 @@ def main():
     ap.add_argument("--no-images", action="store_true", help="report without the kept examples' images")
     ap.add_argument("--all-images", action="store_true",
                     help="send the kept images of every batch (default: the client's, the newest batch per request)")
+    ap.add_argument("--server-pid", type=int, default=0,
+                    help="the server's process id: report its CPU time per reported batch too (Linux)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     xtr, ytr, _, _ = torch_mnist.load(torch_mnist.find_mnist(None))
@@ -75,22 +80,28 @@ def main():
             loss.backward()
             opt.step()
         h = (time.thread_time() - h0) / a.block  # the training thread alone
+        f0 = time.perf_counter()
         if mode == "on":
             client.flush()  # the sender's work counts against reporting
-        return (time.perf_counter() - t0) / a.block, (time.process_time() - c0) / a.block, h
+        f = time.perf_counter() - f0
+        return (time.perf_counter() - t0) / a.block, (time.process_time() - c0) / a.block, h, f
 
     block("off"), block("on")  # warm up
-    cpu0, sent0 = client.sender_cpu, client.sent
+    cpu0, sent0, srv0 = client.sender_cpu, client.sent, server_cpu(a.server_pid)
     res = {"off": [], "on": []}
     for b in range(a.blocks):
         for mode in (("off", "on") if b % 2 == 0 else ("on", "off")):
             res[mode].append(block(mode))
     client.flush()
     sender_ms = (client.sender_cpu - cpu0) / max(1, client.sent - sent0) * 1e3
+    server_ms = (server_cpu(a.server_pid) - srv0) / max(1, client.sent - sent0) * 1e3
     client.close()
     assert client.refused == 0, client.last_error
     out = {"steps_per_mode": a.blocks * a.block, "block": a.block, "threads": a.threads,
-           "sender_thread_cpu_ms_per_batch": round(sender_ms, 4)}
+           "sender_thread_cpu_ms_per_batch": round(sender_ms, 4),
+           "flush_ms_per_block": round(statistics.median(r[3] for r in res["on"]) * 1e3, 2)}
+    if a.server_pid:
+        out["server_cpu_ms_per_batch"] = round(server_ms, 4)
     for i, what in ((0, "wall"), (1, "cpu"), (2, "training_thread_cpu")):
         off = [r[i] for r in res["off"]]
         on = [r[i] for r in res["on"]]
@@ -99,11 +110,32 @@ def main():
                      "step_ms_with": round(statistics.median(on) * 1e3, 3),
                      "overhead_median_of_pairs": round(statistics.median(ratios) - 1, 4),
                      "pair_ratio_quartiles": [round(ratios[len(ratios) // 4], 3), round(ratios[3 * len(ratios) // 4], 3)],
+                     "overhead_ci95": [round(x - 1, 4) for x in median_ci(ratios)],
                      # The fastest block of each mode: the least disturbed
                      # by other processes on a shared machine.
                      "best_block_overhead": round(min(on) / min(off) - 1, 4)}
     out["sender_work_us_per_batch_alone"] = sender_work(runs["off"][0], xtr, ytr, order, k, a.all_images)
     print(json.dumps(out))
+
+
+def median_ci(xs):
+    """A distribution-free 95 % confidence interval of the median of xs
+    (sorted): the order statistics n/2 ± 0.98·√n (the binomial's normal
+    approximation), clamped to the ends with few values."""
+    n = len(xs)
+    half = 0.98 * math.sqrt(n)
+    lo = max(0, int(math.floor(n / 2 - half)))
+    hi = min(n - 1, int(math.ceil(n / 2 + half)) - 1)
+    return xs[lo], xs[hi]
+
+
+def server_cpu(pid):
+    """CPU seconds process pid used so far (user + system), 0 without pid."""
+    if not pid:
+        return 0.0
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sender_work(model, xtr, ytr, order, k, all_images, n=40, reps=50):

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -211,7 +212,9 @@ func mChange(t *testing.T, base string) (version, step int64) {
 // TestE2EExternalTorch: the PyTorch example trains against serve --source
 // external for 300 steps; after step 100 M is changed on the page; the
 // example's m_history has the new M within 2 steps of the step the server
-// acknowledged the change at, and the page drew the run's histogram and
+// acknowledged the change at (exactly that step: the client reports the
+// control version each batch used, and the server stamps the change at the
+// first batch that used it), and the page drew the run's histogram and
 // gallery. The run is saved.
 func TestE2EExternalTorch(t *testing.T) {
 	e2eTorch(t)
@@ -255,15 +258,40 @@ func TestE2EExternalTorch(t *testing.T) {
 		t.Fatalf("m_history = %v, want [[0 32] [S 8]]", res.MHistory)
 	}
 	t.Logf("M = 8 acknowledged for step %d, used from step %d", ackStep, res.MHistory[1][0])
-	if d := int64(res.MHistory[1][0]) - ackStep; d < 0 || d > 2 {
-		t.Errorf("M = 8 used from step %d; the server acknowledged the change for step %d: %d steps apart, want 0 to 2", res.MHistory[1][0], ackStep, d)
+	if d := int64(res.MHistory[1][0]) - ackStep; d != 0 {
+		t.Errorf("M = 8 used from step %d; the server stamped the change at step %d: %d steps apart, want the same step", res.MHistory[1][0], ackStep, d)
 	}
 	if res.TestAccuracy < 0.8 {
 		t.Errorf("test accuracy %v after 300 steps", res.TestAccuracy)
 	}
 	runs := listRuns(t, base)
 	if len(runs) != 1 {
-		t.Errorf("%d saved runs, want the external run", len(runs))
+		t.Fatalf("%d saved runs, want the external run", len(runs))
+	}
+	// The saved run's change list has the change at the step it was used.
+	var saved struct {
+		Changes []struct {
+			Step    int64    `json:"step"`
+			Changed []string `json:"changed"`
+		} `json:"changes"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for found := false; !found; {
+		getJSONAt(t, base, fmt.Sprintf("api/runs/%d", runs[0].ID), &saved)
+		for _, c := range saved.Changes {
+			if slices.Contains(c.Changed, "arms[0].m") {
+				found = true
+				if c.Step != int64(res.MHistory[1][0]) {
+					t.Errorf("saved run: M change at step %d, the example used M = 8 from step %d", c.Step, res.MHistory[1][0])
+				}
+			}
+		}
+		if !found && time.Now().After(deadline) {
+			t.Fatalf("saved run's changes %+v: no change of arms[0].m", saved.Changes)
+		}
+		if !found {
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	noConsoleErrors(t, tb)
 }

@@ -127,7 +127,9 @@ type Images struct {
 type Batch struct {
 	Arm  int   `json:"arm"`
 	Step int64 `json:"step"`
-	// Version is the control version the client applied (informative).
+	// Version is the control version (of a reply) whose settings the
+	// client used for this batch; 0 = not reported. A change is stamped at
+	// the first batch that reports its version.
 	Version int64 `json:"version"`
 	// Per example, length K each (TrueProb and Flipped optional).
 	Losses   Numbers `json:"losses"`
@@ -386,6 +388,9 @@ func (b *Batch) check() error {
 	}
 	if b.Step < 1 || b.Step > MaxStep {
 		return fmt.Errorf("step = %d out of range: want 1 to 2^50", b.Step)
+	}
+	if b.Version < 0 {
+		return fmt.Errorf("version = %d out of range: want the version of a reply (0 = not reported)", b.Version)
 	}
 	k := len(b.Losses)
 	if k < 1 || k > MaxK {

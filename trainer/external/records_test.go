@@ -44,6 +44,7 @@ func TestBadRecords(t *testing.T) {
 		{"negative weight", `{"session":"s","batches":[` + swap(`"weights":[0.5,0.5]`, `"weights":[-1,2]`) + `]}`, "weights[0] = -1"},
 		{"prob out of range", `{"session":"s","batches":[` + swap(`"true_prob":[0.9`, `"true_prob":[1.9`) + `]}`, "true_prob[0] = 1.9"},
 		{"step zero", `{"session":"s","batches":[` + swap(`"step":1`, `"step":0`) + `]}`, "step = 0 out of range"},
+		{"negative version", `{"session":"s","batches":[` + swap(`"step":1`, `"step":1,"version":-2`) + `]}`, "version = -2 out of range"},
 		{"image bytes", `{"session":"s","batches":[` + swap(`"shape":[2,2]`, `"shape":[2,3]`) + `]}`, "images: 8 bytes for 2 selected images"},
 		{"image base64", `{"session":"s","batches":[` + swap(`"data":"`, `"data":"!`) + `]}`, "not standard base64"},
 		{"image shape", `{"session":"s","batches":[` + swap(`"shape":[2,2]`, `"shape":[2,2,2]`) + `]}`, "want [H, W] or [H, W, 3]"},
@@ -104,6 +105,7 @@ func TestDecodeOversized(t *testing.T) {
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add(request("job", true, batchJSON(1)))
 	f.Add(request("job", false, batchJSON(2), batchJSON(3)))
+	f.Add(request("job", false, versioned(2, 1), versioned(3, 9)))
 	f.Add([]byte(`{"session":"s","rank":1,"world":2,"hello":` + helloJSON + `,"evals":[{"arm":0,"step":3,"test_loss":0.5,"test_accuracy":0.9,"per_class":[1,1,1,1,1,1,1,1,1,0.5]}]}`))
 	f.Add([]byte(`{"session":"s","wait":3}`))
 	f.Add([]byte(`{"session":"s","batches":[{"arm":0,"step":1,"losses":[NaN]}]}`))
@@ -128,6 +130,9 @@ func checkDecoded(t *testing.T, b []byte) {
 		t.Fatalf("accepted rank %d of world %d", req.Rank, req.World)
 	}
 	for _, bt := range req.Batches {
+		if bt.Version < 0 {
+			t.Fatalf("accepted version %d", bt.Version)
+		}
 		for _, i := range bt.Selected {
 			if i < 0 || int(i) >= len(bt.Losses) {
 				t.Fatalf("accepted selected index %d of %d", i, len(bt.Losses))

@@ -68,6 +68,11 @@ type Source struct {
 	merge    *merger
 	images   *imageCache
 	received int64 // batch records accepted
+	// versioned: the client reports the control version it applied with
+	// each batch (Batch.Version), so a change is stamped at the first batch
+	// that used it: until then its config event waits in held.
+	versioned bool
+	held      []*trainer.ConfigEvent
 }
 
 // armRun is one arm's progress and per-example statistics.
@@ -91,6 +96,7 @@ func New(opt Options) *Source {
 func (s *Source) Run(ctx context.Context) error {
 	<-ctx.Done()
 	s.mu.Lock()
+	s.releaseAll() // saved runs keep every change
 	s.stopped = true
 	s.bump()
 	s.mu.Unlock()
@@ -191,10 +197,12 @@ func (s *Source) newRun(changed []string) {
 	s.started = time.Now()
 	s.arms = make([]*armRun, len(s.cfg.Arms))
 	for i := range s.arms {
-		s.arms[i] = &armRun{stats: newStats(), state: trainer.ArmState{Name: s.cfg.Arms[i].Name}}
+		s.arms[i] = &armRun{stats: newStats(s.hello.NumTrain), state: trainer.ArmState{Name: s.cfg.Arms[i].Name}}
 	}
 	s.merge = newMerger(s.world)
 	s.images = newImageCache(maxImages)
+	s.versioned = false
+	s.held = nil // the new run's config supersedes them
 	s.publish(&trainer.ConfigEvent{Version: s.version, Step: 1, Config: cloneConfig(s.cfg), Changed: changed, Reset: true})
 	s.bump()
 }
@@ -352,10 +360,18 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 	a := s.arms[b.Arm]
 	cfgArm := s.cfg.Arms[b.Arm]
 	k := len(b.Losses)
+	version := s.version
+	if b.Version > 0 && b.Version <= s.version {
+		// The client says which control version it used: the changes up
+		// to it take effect at this step.
+		version = b.Version
+		s.versioned = true
+		s.releaseHeld(b.Version, b.Step)
+	}
 	ev := &trainer.BatchEvent{
 		Arm:      b.Arm,
 		Step:     b.Step,
-		Version:  s.version,
+		Version:  version,
 		K:        k,
 		M:        b.M,
 		Strategy: b.Strategy,
@@ -417,6 +433,32 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 		s.images.add(b)
 	}
 	s.publish(ev)
+}
+
+// releaseHeld publishes the held config events of versions up to
+// version, stamped at step (the first batch that used them); s.mu is held.
+func (s *Source) releaseHeld(version, step int64) {
+	n := 0
+	for n < len(s.held) && s.held[n].Version <= version {
+		ev := s.held[n]
+		ev.Step = step
+		s.publish(ev)
+		n++
+	}
+	if n > 0 {
+		s.held = slices.Delete(s.held, 0, n)
+	}
+}
+
+// releaseAll publishes every held config event at the step after the
+// last one received (the client applies them at its next step); s.mu is
+// held.
+func (s *Source) releaseAll() {
+	for _, ev := range s.held {
+		ev.Step = s.step + 1
+		s.publish(ev)
+	}
+	s.held = nil
 }
 
 // addEval publishes an evaluation; s.mu is held.
@@ -629,6 +671,8 @@ func (s *Source) Pause() {
 		return
 	}
 	s.paused = true
+	// A paused client applies the held changes at its next step.
+	s.releaseAll()
 	s.publish(&trainer.StatusEvent{State: trainer.StatePaused, Step: s.step})
 	s.bump()
 }
@@ -824,7 +868,14 @@ func (s *Source) Apply(ch trainer.Change) (*trainer.ConfigEvent, error) {
 	s.cfg = next
 	s.version++
 	ev := &trainer.ConfigEvent{Version: s.version, Step: s.step + 1, Config: cloneConfig(next), Changed: changed}
-	s.publish(ev)
+	if s.versioned && !s.paused {
+		// A running client that reports its control version may train
+		// further before it takes this change: the event waits for the
+		// first batch that used it, which says at which step it applied.
+		s.held = append(s.held, ev)
+	} else {
+		s.publish(ev)
+	}
 	s.bump()
 	out := *ev
 	out.Config = cloneConfig(next)

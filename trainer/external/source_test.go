@@ -225,3 +225,117 @@ func TestRequestPublishedAtOnce(t *testing.T) {
 		t.Errorf("last event %+v, want the batch of step 4", sink.calls[0][2])
 	}
 }
+
+// versioned is batchJSON(step) saying which control version the client
+// used for it.
+func versioned(step int, version int64) string {
+	b := batchJSON(step)
+	return b[:len(b)-1] + fmt.Sprintf(`,"version":%d}`, version)
+}
+
+// TestChangeStampedWhereTheClientAppliedIt: a client that reports the
+// control version it used gets a change's config event (the chart's marker
+// and the saved run's change list) at the first batch that used it, however
+// many steps it trained before taking it; a client that does not report it
+// gets it at the step after the last one received, as before; pausing and
+// stopping publish a waiting change.
+func TestChangeStampedWhereTheClientAppliedIt(t *testing.T) {
+	changeAt := func(t *testing.T, rec *recorder, version int64) *trainer.ConfigEvent {
+		t.Helper()
+		for _, c := range rec.configs() {
+			if c.Version == version {
+				return c
+			}
+		}
+		return nil
+	}
+	t.Run("late client", func(t *testing.T) {
+		rec := &recorder{}
+		s := New(Options{Sink: rec})
+		rep := ingest(t, s, request("job", true, versioned(1, 1), versioned(2, 1)))
+		v0 := rep.Version
+		ev, err := s.Apply(trainer.Change{M: ptr(3)})
+		if err != nil || ev.Version != v0+1 {
+			t.Fatalf("Apply: %+v %v", ev, err)
+		}
+		if c := changeAt(t, rec, ev.Version); c != nil {
+			t.Fatalf("change published at step %d before any batch used it", c.Step)
+		}
+		// The client had steps 3 to 5 in flight with the old settings,
+		// took the change at step 6.
+		rep = ingest(t, s, request("job", false, versioned(3, v0), versioned(4, v0), versioned(5, v0)))
+		if rep.Arms[0].M != 3 || rep.Version != ev.Version {
+			t.Fatalf("reply %+v: want M 3 at version %d", rep, ev.Version)
+		}
+		if c := changeAt(t, rec, ev.Version); c != nil {
+			t.Fatalf("change published at step %d while the client still used version %d", c.Step, v0)
+		}
+		ingest(t, s, request("job", false, versioned(6, ev.Version), versioned(7, ev.Version)))
+		c := changeAt(t, rec, ev.Version)
+		if c == nil || c.Step != 6 || c.Config.Arms[0].Select.M != 3 || !slices.Contains(c.Changed, "arms[0].m") {
+			t.Fatalf("change event %+v: want step 6 with M 3", c)
+		}
+		// In event order: the change comes before the batch that used it,
+		// and each batch carries the version it used.
+		var order []string
+		for _, e := range rec.evs {
+			switch e := e.(type) {
+			case *trainer.BatchEvent:
+				order = append(order, fmt.Sprintf("b%d@v%d", e.Step, e.Version))
+			case *trainer.ConfigEvent:
+				order = append(order, fmt.Sprintf("c@v%d", e.Version))
+			}
+		}
+		want := []string{"c@v1", "b1@v1", "b2@v1", "b3@v1", "b4@v1", "b5@v1", "c@v2", "b6@v2", "b7@v2"}
+		if !slices.Equal(order, want) {
+			t.Fatalf("events %v, want %v", order, want)
+		}
+	})
+	t.Run("two changes before the client took either", func(t *testing.T) {
+		rec := &recorder{}
+		s := New(Options{Sink: rec})
+		ingest(t, s, request("job", true, versioned(1, 1)))
+		e1, _ := s.Apply(trainer.Change{M: ptr(3)})
+		e2, _ := s.Apply(trainer.Change{M: ptr(1)})
+		ingest(t, s, request("job", false, versioned(2, 1), versioned(3, e2.Version)))
+		c1, c2 := changeAt(t, rec, e1.Version), changeAt(t, rec, e2.Version)
+		if c1 == nil || c2 == nil || c1.Step != 3 || c2.Step != 3 {
+			t.Fatalf("changes %+v %+v: want both at step 3", c1, c2)
+		}
+	})
+	t.Run("client without versions", func(t *testing.T) {
+		rec := &recorder{}
+		s := New(Options{Sink: rec})
+		ingest(t, s, request("job", true, batchJSON(1), batchJSON(2)))
+		ev, _ := s.Apply(trainer.Change{M: ptr(3)})
+		if c := changeAt(t, rec, ev.Version); c == nil || c.Step != 3 {
+			t.Fatalf("change %+v: want it at once, at step 3", c)
+		}
+	})
+	t.Run("pause and stop", func(t *testing.T) {
+		rec := &recorder{}
+		s := New(Options{Sink: rec})
+		ingest(t, s, request("job", true, versioned(1, 1), versioned(2, 1)))
+		e1, _ := s.Apply(trainer.Change{M: ptr(3)})
+		s.Pause()
+		if c := changeAt(t, rec, e1.Version); c == nil || c.Step != 3 {
+			t.Fatalf("after pause, change %+v: want it at step 3", c)
+		}
+		e2, _ := s.Apply(trainer.Change{M: ptr(1)})
+		if c := changeAt(t, rec, e2.Version); c == nil || c.Step != 3 {
+			t.Fatalf("change while paused %+v: want it at once, at step 3", c)
+		}
+		if err := s.Resume(); err != nil {
+			t.Fatal(err)
+		}
+		e3, _ := s.Apply(trainer.Change{M: ptr(2)})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		cancel()
+		<-done
+		if c := changeAt(t, rec, e3.Version); c == nil || c.Step != 3 {
+			t.Fatalf("change held at shutdown %+v: want it published at step 3", c)
+		}
+	})
+}

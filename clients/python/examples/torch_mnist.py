@@ -158,7 +158,7 @@ def main():
             ctl = sync_control(client) if client else {}
             for i, l in enumerate(losses):
                 arms_ctl = ctl.get("arms") or []
-                l.set_control(arms_ctl[i] if i < len(arms_ctl) else None)
+                l.set_control(arms_ctl[i] if i < len(arms_ctl) else None, ctl.get("version", 0))
         b = (step - 1) % per_epoch
         idx = order[(b * world + rank) * a.k:(b * world + rank + 1) * a.k]
         x8, y = xtr[idx], ytr[idx]

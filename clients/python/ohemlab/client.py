@@ -132,17 +132,19 @@ class Client:
 
     def report_batch(self, arm, step, losses, labels, preds, ids, selected, weights=None,
                      true_prob=None, flipped=None, images=None, image_shape=None, m=None,
-                     strategy=None, step_seconds=None):
+                     strategy=None, step_seconds=None, version=None):
         """Queues one batch record; returns at once.
 
         The arrays may be lists or anything with ``tolist()`` (tensors,
         numpy arrays); they are converted on the sender thread. ``images``
         are the uint8 pixels of the selected examples (bytes-like or an
         array of shape (M, H, W) or (M, H, W, 3)) with ``image_shape``
-        [H, W] or [H, W, 3].
+        [H, W] or [H, W, 3]. ``version`` is the ``version`` of the control
+        state whose settings this batch used (the dashboard marks a change
+        at the first batch that reports its version).
         """
         self._queue(_record(arm, step, losses, labels, preds, ids, selected, weights, true_prob, flipped,
-                            images, image_shape, m, strategy, step_seconds))
+                            images, image_shape, m, strategy, step_seconds, version))
 
     def report_lazy(self, build):
         """Queues a batch record built later, on the sender thread:
@@ -492,11 +494,12 @@ _INT = "i" if array.array("i").itemsize == 4 else "l"
 
 
 def _record(arm, step, losses, labels, preds, ids, selected, weights=None, true_prob=None,
-            flipped=None, images=None, image_shape=None, m=None, strategy=None, step_seconds=None):
+            flipped=None, images=None, image_shape=None, m=None, strategy=None, step_seconds=None,
+            version=None):
     rec = {"arm": arm, "step": step, "losses": losses, "labels": labels, "preds": preds,
            "ids": ids, "selected": selected}
     for k, v in (("weights", weights), ("true_prob", true_prob), ("flipped", flipped),
-                 ("m", m), ("strategy", strategy), ("step_seconds", step_seconds)):
+                 ("m", m), ("strategy", strategy), ("step_seconds", step_seconds), ("version", version)):
         if v is not None:
             rec[k] = v
     if images is not None:

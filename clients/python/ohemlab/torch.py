@@ -60,10 +60,15 @@ class OHEMLoss(nn.Module):
         self.generator = generator
         self.step = 0
         self.last_selected = None
+        self.version = 0  # the control version in force (reported with each batch)
 
-    def set_control(self, arm_control):
+    def set_control(self, arm_control, version=None):
         """Takes an arm's settings from a control state (dict with
-        strategy, m, ratio, thresh, min_kept)."""
+        strategy, m, ratio, thresh, min_kept); version is that state's
+        ``version``, reported with the batches that use it so that the
+        dashboard marks a change at the step where it took effect."""
+        if version is not None:
+            self.version = int(version or 0)
         if not arm_control:
             return
         s = arm_control.get("strategy")
@@ -95,9 +100,11 @@ class OHEMLoss(nn.Module):
         """
         t0 = time.perf_counter()
         if self.client is not None and self.live:
-            if self.arm == 0:
-                self.client.before_step()
-            self.set_control(self.client.arm(self.arm))
+            # One snapshot of the control state: its settings and the
+            # version reported with them.
+            c = self.client.before_step() if self.arm == 0 else self.client.control
+            arms = c.get("arms") or ()
+            self.set_control(arms[self.arm] if self.arm < len(arms) else None, c.get("version", 0))
         self.step = self.step + 1 if step is None else step
         dense = logits.dim() > 2
         if dense:
@@ -159,13 +166,13 @@ class OHEMLoss(nn.Module):
             # Only references are queued: the client's sender thread turns
             # many batches into bytes at once (_TorchBatch.pack).
             c.report_packed(_TorchBatch(self.arm, self.step, self.strategy, step_seconds, losses, f, t,
-                                        ex_ids, sub_sel, sel, images))
+                                        ex_ids, sub_sel, sel, images, self.version))
             return
         px = images[sel].to(torch.uint8).contiguous() if images is not None else None
         c.report_batch(self.arm, self.step, losses.float(), t.clamp(min=0), f.argmax(1), ex_ids, sub_sel,
                        true_prob=torch.exp(-losses.float()).clamp_(0, 1), images=px,
                        image_shape=list(px.shape[1:]) if px is not None else None, m=int(sub_sel.numel()),
-                       strategy=self.strategy, step_seconds=step_seconds)
+                       strategy=self.strategy, step_seconds=step_seconds, version=self.version or None)
 
 
 class _TorchBatch:
@@ -173,11 +180,12 @@ class _TorchBatch:
     must not change in place), packed on the client's sender thread."""
 
     __slots__ = ("arm", "step", "strategy", "step_seconds", "losses", "logits", "labels", "ids",
-                 "selected", "image_sel", "images")
+                 "selected", "image_sel", "images", "version")
 
     def __init__(self, arm, step, strategy, step_seconds, losses, logits, labels, ids, selected,
-                 image_sel, images):
+                 image_sel, images, version=0):
         self.arm, self.step, self.strategy, self.step_seconds = arm, step, strategy, step_seconds
+        self.version = version
         self.losses, self.logits, self.labels, self.ids = losses, logits, labels, ids
         self.selected, self.image_sel, self.images = selected, image_sel, images
 
@@ -215,7 +223,7 @@ class _TorchBatch:
             so = at[5]
             for j, i in enumerate(idx):
                 b, m, r = items[i], ms[j], j * row
-                t = _RECORD % (b.arm, b.step, m, b.strategy, b.step_seconds,
+                t = _RECORD % (b.arm, b.step, b.version, m, b.strategy, b.step_seconds,
                                at[0] + r, row, at[1] + r, row, at[2] + r, row, at[3] + r, row, at[4] + r, row,
                                so, 4 * m)
                 so += 4 * m
@@ -243,7 +251,7 @@ class _TorchBatch:
             losses = _cpu(torch.stack([b.losses for b in bs]))
             if losses.dtype != torch.float32:
                 losses = losses.float()
-            preds = _cpu(torch.stack([b.logits for b in bs]).max(-1).indices)
+            preds = _cpu(torch.stack([b.logits for b in bs]).argmax(-1))
             labels = _cpu(torch.stack([b.labels for b in bs]))
             ids = _cpu(torch.stack([b.ids if isinstance(b.ids, torch.Tensor) else torch.as_tensor(b.ids) for b in bs]))
             sels = [b.selected for b in bs]
@@ -262,9 +270,10 @@ def _cpu(t):
 
 
 # _RECORD is one batch record of _TorchBatch.pack, its arrays in the data
-# part: arm, step, m, strategy, step_seconds, then [offset, length] of
-# losses, true_prob, preds, labels, ids and selected.
-_RECORD = ('{"arm":%d,"step":%d,"m":%d,"strategy":"%s","step_seconds":%.6g,"bin":{"losses":[%d,%d],'
+# part: arm, step, the control version used (0: not known), m, strategy,
+# step_seconds, then [offset, length] of losses, true_prob, preds, labels,
+# ids and selected.
+_RECORD = ('{"arm":%d,"step":%d,"version":%d,"m":%d,"strategy":"%s","step_seconds":%.6g,"bin":{"losses":[%d,%d],'
            '"true_prob":[%d,%d],"preds":[%d,%d],"labels":[%d,%d],"ids":[%d,%d],"selected":[%d,%d]}}')
 
 

@@ -76,10 +76,12 @@ class OHEMLossTest(unittest.TestCase):
         self.assertEqual(b["image_shape"], [4, 4])
         self.assertEqual(tuple(b["images"].shape), (8, 4, 4))
         self.assertTrue(all(0 <= p <= 1 for p in b["true_prob"].tolist()))
-        rec.control["arms"][0] = {"strategy": "random", "m": 5}
+        self.assertIsNone(b["version"], "no control version yet: none reported")
+        rec.control = {"version": 4, "arms": [{"strategy": "random", "m": 5}]}
         crit(torch.randn(64, 10), torch.randint(0, 10, (64,)))
         self.assertEqual(len(rec.batches[-1]["selected"]), 5)
         self.assertEqual(rec.batches[-1]["strategy"], "random")
+        self.assertEqual(rec.batches[-1]["version"], 4, "the batch says which control version it used")
 
     def test_strategies(self):
         logits, y = torch.randn(32, 3), torch.randint(0, 3, (32,))
@@ -126,6 +128,7 @@ class OHEMLossWireTest(unittest.TestCase):
         srv.wait_for(lambda reqs: len(reqs) >= 1)  # the hello; the batches then wait for flush
         torch.manual_seed(3)
         crit = OHEMLoss(c, m=8, live=False)
+        crit.set_control({"strategy": "topk", "m": 8}, version=7)  # as after sync_control
         sent = []
         for step in range(1, 4):
             logits, y = torch.randn(64, 10), torch.randint(0, 10, (64,))
@@ -155,6 +158,7 @@ class OHEMLossWireTest(unittest.TestCase):
             self.assertEqual(b["selected"], sel.tolist())
             self.assertEqual(b["m"], 8)
             self.assertEqual(b["strategy"], "topk")
+            self.assertEqual(b["version"], 7, "the control version the batch used")
             if b["step"] in images_of:
                 self.assertEqual(b["images"]["shape"], [4, 4])
                 self.assertEqual(base64.b64decode(b["images"]["data"]), x[sel].numpy().tobytes())
