@@ -58,6 +58,9 @@ type options struct {
 	steps    int
 	warmup   int
 	seed     int64
+	// dense turns off the first layer's sparse-input products, for
+	// comparing them with the dense product the reference computes.
+	dense bool
 	// cpuProfile and memProfile name pprof files to write; the CPU profile
 	// covers the timed steps only, the heap profile (alloc_space) the run.
 	cpuProfile, memProfile string
@@ -76,6 +79,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.steps, "steps", 500, "timed steps, 1..100000")
 	fs.IntVar(&o.warmup, "warmup", 30, "untimed steps before them, 0..100000")
 	fs.Int64Var(&o.seed, "seed", 1, "seed")
+	fs.BoolVar(&o.dense, "dense", false, "always multiply the first layer densely (no sparse-input products)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file after the run")
 	if err := fs.Parse(args); err != nil {
@@ -108,9 +112,13 @@ type Result struct {
 	Impl     string `json:"impl"`
 	BLAS     string `json:"blas"`
 	Strategy string `json:"strategy"`
-	K        int    `json:"K"`
-	M        int    `json:"M"`
-	Threads  int    `json:"threads"` // GOMAXPROCS
+	// SparseInputs is false with -dense: the first layer multiplied
+	// densely, as the reference does, instead of over the non-zero
+	// inputs of sparse batches.
+	SparseInputs bool `json:"sparse_inputs"`
+	K            int  `json:"K"`
+	M            int  `json:"M"`
+	Threads      int  `json:"threads"` // GOMAXPROCS
 	// TimedSteps, TimedSeconds, StepsPerS and the step percentiles cover
 	// the training step as the trainer times it (BatchEvent.StepSeconds).
 	TimedSteps   int     `json:"timed_steps"`

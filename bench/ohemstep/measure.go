@@ -65,6 +65,7 @@ func (r *recorder) Publish(e trainer.Event) {
 func measure(ctx context.Context, o options) (Result, error) {
 	cfg := config(o)
 	total := o.warmup + o.steps
+	defer trainer.SetSparseInputs(trainer.SetSparseInputs(!o.dense))
 	prof := &profiler{cpuPath: o.cpuProfile, memPath: o.memProfile}
 	rec := &recorder{warmup: o.warmup, prof: prof, step: make([]float64, 0, total), arrival: make([]time.Time, 0, total), loss: make([]float64, 0, total)}
 	tr, err := trainer.New(cfg, trainer.Options{Sink: rec, MaxSteps: int64(total)})
@@ -103,6 +104,7 @@ func summarise(o options, cfg trainer.Config, step []float64, arrival []time.Tim
 	r := Result{
 		Impl:         "ohemlab-" + goVersion,
 		BLAS:         trainer.BLAS,
+		SparseInputs: !o.dense,
 		Strategy:     o.strategy,
 		K:            cfg.K,
 		M:            cfg.Arms[0].Select.M,

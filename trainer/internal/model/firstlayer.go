@@ -29,6 +29,7 @@ type tailGrads struct {
 	dz         *G.Node       // dL/dz1, n x width
 	dw, db     *tensor.Dense // dL/dW1 (inputs x width), dL/db1 (1 x width)
 	n, in, out int
+	rows       sparseRows // the rows x as non-zero inputs, when sparse
 }
 
 // newTailGrads returns the first-layer gradient buffers of a tail graph of
@@ -62,8 +63,11 @@ func (t *tailGrads) compute(x []float32) error {
 	if err != nil {
 		return err
 	}
-	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, t.in, t.out, t.n,
-		1, x, t.in, dz, t.out, 0, t.dw.Data().([]float32), t.out)
+	if t.rows.scan(x, t.n, t.in) {
+		t.rows.addXtDz(t.dw.Data().([]float32), 1, dz, t.out, true)
+	} else {
+		denseXtDz(t.dw.Data().([]float32), 1, 0, x, dz, t.n, t.in, t.out)
+	}
 	colSum(t.db.Data().([]float32), dz, t.out)
 	return nil
 }
@@ -82,12 +86,21 @@ func (t *tailGrads) sgdStep(x []float32, w, b *tensor.Dense, lr float64) error {
 	if len(wd) != t.in*t.out || len(bd) != t.out {
 		return errors.New("model: first-layer parameters have the wrong size")
 	}
-	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, t.in, t.out, t.n,
-		float32(-lr), x, t.in, dz, t.out, 1, wd, t.out)
+	if t.rows.scan(x, t.n, t.in) {
+		t.rows.addXtDz(wd, float32(-lr), dz, t.out, false)
+	} else {
+		denseXtDz(wd, float32(-lr), 1, x, dz, t.n, t.in, t.out)
+	}
 	db := t.db.Data().([]float32)
 	colSum(db, dz, t.out)
 	axpyRound(bd, db, float32(-lr))
 	return nil
+}
+
+// denseXtDz sets g (in × out) to beta·g + alpha·xᵀ·dz, x n × in and dz
+// n × out, with the build's BLAS.
+func denseXtDz(g []float32, alpha, beta float32, x, dz []float32, n, in, out int) {
+	blas32.Implementation().Sgemm(blas.Trans, blas.NoTrans, in, out, n, alpha, x, in, dz, out, beta, g, out)
 }
 
 // colSum sets dst[j] to the sum of column j of the rows of m (width

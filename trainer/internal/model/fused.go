@@ -348,3 +348,66 @@ func scalar32(v G.Value) (float32, error) {
 	}
 	return 0, fmt.Errorf("model: want a float32 scalar, got %v", v)
 }
+
+// firstLayerOp is x·w + b, the first layer's pre-activations, as one op
+// of inputs (x, w, b): over the non-zero inputs only when the batch is
+// sparse enough (sparse.go), else the build's BLAS product and a bias
+// pass. The graphs that use it never differentiate it: training graphs
+// stop at the first layer's output and tailGrads forms its gradients.
+type firstLayerOp struct {
+	fusedOp
+	rows *sparseRows // scratch of the graph's op
+}
+
+// firstLayer returns x·w + b as one op (see firstLayerOp).
+func firstLayer(x, w, b *G.Node) (*G.Node, error) {
+	return G.ApplyOp(firstLayerOp{fusedOp{"FirstLayer", 3}, new(sparseRows)}, x, w, b)
+}
+
+func (o firstLayerOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("model: FirstLayer wants 3 inputs, got %d", len(in))
+	}
+	x, ok1 := in[0].(tensor.Shape)
+	w, ok2 := in[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(x) != 2 || len(w) != 2 || x[1] != w[0] {
+		return nil, fmt.Errorf("model: FirstLayer of %v by %v", in[0], in[1])
+	}
+	return tensor.Shape{x[0], w[1]}, nil
+}
+
+func (o firstLayerOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
+
+func (o firstLayerOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("model: FirstLayer wants 3 inputs, got %d", len(in))
+	}
+	x, n, nin, err := matrix(in[0])
+	if err != nil {
+		return nil, err
+	}
+	w, wr, out, err := matrix(in[1])
+	if err != nil {
+		return nil, err
+	}
+	b, br, bc, err := matrix(in[2])
+	if err != nil {
+		return nil, err
+	}
+	if wr != nin || br != 1 || bc != out {
+		return nil, fmt.Errorf("model: FirstLayer of %dx%d inputs by %dx%d weights and a %dx%d bias", n, nin, wr, out, br, bc)
+	}
+	t, z := output(prealloc, n, out)
+	if o.rows.scan(x, n, nin) {
+		o.rows.mulAdd(z, w, b, out)
+	} else {
+		denseMulAdd(z, x, w, b, n, nin, out)
+	}
+	return t, nil
+}
+
+func (o firstLayerOp) DiffWRT(int) []bool { return []bool{false, false, false} }
+
+func (o firstLayerOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return nil, fmt.Errorf("model: FirstLayer is not differentiated (tailGrads forms its gradients)")
+}

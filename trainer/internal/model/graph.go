@@ -159,12 +159,20 @@ func buildGraph(m *MLP, n int, kind graphKind, ls Loss) (ng *Graph, err error) {
 				return nil, err
 			}
 		}
-		if h, err = G.Mul(h, ng.learn[2*(l-first)]); err != nil {
-			return nil, err
-		}
-		if fused {
+		switch {
+		case l == 0 && fused:
+			// x·W1 + b1 in one op, over the non-zero inputs when the
+			// batch is sparse (sparse.go).
+			h, err = firstLayer(h, ng.learn[0], ng.learn[1])
+		case fused:
+			if h, err = G.Mul(h, ng.learn[2*(l-first)]); err != nil {
+				return nil, err
+			}
 			h, err = biasAdd(h, ng.learn[2*(l-first)+1])
-		} else {
+		default:
+			if h, err = G.Mul(h, ng.learn[2*(l-first)]); err != nil {
+				return nil, err
+			}
 			h, err = G.BroadcastAdd(h, ng.learn[2*(l-first)+1], nil, []byte{0})
 		}
 		if err != nil {

@@ -27,8 +27,14 @@ type chunkJob struct {
 // parallel on up to GOMAXPROCS cores when n is large, and waits for all of
 // them.
 func parallelChunks(n int, f func(lo, hi int)) {
+	parallelParts(n, n/minParallel, f)
+}
+
+// parallelParts calls f on up to parts consecutive ranges that cover
+// [0, n), in parallel on up to GOMAXPROCS cores, and waits for all of them.
+func parallelParts(n, parts int, f func(lo, hi int)) {
 	poolOnce.Do(startPool)
-	parts := min(poolSize+1, n/minParallel)
+	parts = min(poolSize+1, parts, n)
 	if parts <= 1 {
 		f(0, n)
 		return
