@@ -23,8 +23,9 @@ import (
 //	dL/dW1 = x_selᵀ · dL/dz1    dL/db1 = Σ_rows dL/dz1
 //
 // which is what Gorgonia's own backward pass of Mul and BroadcastAdd
-// computes. The product runs on the BLAS that Gorgonia uses (gonum's, or
-// OpenBLAS in the openblas build).
+// computes. On a sparse batch the product runs over the non-zero inputs
+// only (sparse.go); otherwise on the BLAS that Gorgonia uses (package
+// gemm's, gonum's, or OpenBLAS in the openblas build).
 type tailGrads struct {
 	dz         *G.Node       // dL/dz1, n x width
 	dw, db     *tensor.Dense // dL/dW1 (inputs x width), dL/db1 (1 x width)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"runtime"
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
@@ -100,9 +101,19 @@ func (s *sparseRows) row(i int) ([]int32, []float32) {
 	return s.idx[lo:hi], s.vals[lo:hi]
 }
 
-// minParallelSparse is the smallest forward product, in multiply-adds
-// (non-zero inputs × outputs), split over the cores.
+// minParallelSparse is the smallest sparse product, in multiply-adds
+// (non-zero inputs × outputs), split over two cores.
 const minParallelSparse = 1 << 20
+
+// parallel reports whether a sparse product of nnz non-zero inputs by out
+// outputs is split over two cores: the forward product by batch rows, the
+// weight gradient by input (each core writes its half of the weights' rows).
+// Splitting the forward product by input too, so that each core would
+// read only its half of the weights, needed a pass adding the two
+// partial sums and measured no faster.
+func parallel(nnz, out int) bool {
+	return nnz*out >= minParallelSparse && runtime.GOMAXPROCS(0) > 1
+}
 
 // mulAdd sets z (n × out) to b + x·w, x the scanned rows and w in × out.
 func (s *sparseRows) mulAdd(z, w, b []float32, out int) {
@@ -114,7 +125,7 @@ func (s *sparseRows) mulAdd(z, w, b []float32, out int) {
 			vec.GatherAxpy(zr, 1, idx, vals, w, out)
 		}
 	}
-	if int(s.ptr[s.n])*out < minParallelSparse {
+	if !parallel(int(s.ptr[s.n]), out) {
 		rows(0, s.n)
 		return
 	}
@@ -127,16 +138,22 @@ func (s *sparseRows) mulAdd(z, w, b []float32, out int) {
 // added to g once: the order package gemm adds in.
 func (s *sparseRows) addXtDz(g []float32, alpha float32, dz []float32, out int, clearFirst bool) {
 	s.columns()
-	if clearFirst {
-		clear(g[:s.in*out])
-	}
-	for p := range s.in {
-		lo, hi := s.cptr[p], s.cptr[p+1]
-		if lo == hi {
-			continue
+	inputs := func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			gr := g[p*out : (p+1)*out]
+			if clearFirst {
+				clear(gr)
+			}
+			if e0, e1 := s.cptr[p], s.cptr[p+1]; e0 < e1 {
+				vec.GatherAxpy(gr, alpha, s.crow[e0:e1], s.cval[e0:e1], dz, out)
+			}
 		}
-		vec.GatherAxpy(g[p*out:(p+1)*out], alpha, s.crow[lo:hi], s.cval[lo:hi], dz, out)
 	}
+	if !parallel(int(s.ptr[s.n]), out) {
+		inputs(0, s.in)
+		return
+	}
+	parallelParts(s.in, 2, inputs)
 }
 
 // columns builds the column view from the rows (a counting sort by input,

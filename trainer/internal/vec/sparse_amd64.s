@@ -75,6 +75,37 @@ TEXT ·gatherAxpy64(SB), NOSPLIT, $0-52
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	// Entries 8 ahead are prefetched while there are any: their rows of
+	// src are scattered, and the loads would otherwise wait on the caches.
+	MOVQ CX, BX
+	SUBQ $8, BX
+	JLE gloop
+
+ploop:
+	MOVLQSX 32(SI), AX
+	IMULQ R10, AX
+	ADDQ R11, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	PREFETCHT0 128(AX)
+	PREFETCHT0 192(AX)
+	MOVLQSX (SI), AX
+	IMULQ R10, AX
+	ADDQ R11, AX
+	VBROADCASTSS (DX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS 32(AX), Y8, Y1
+	VFMADD231PS 64(AX), Y8, Y2
+	VFMADD231PS 96(AX), Y8, Y3
+	VFMADD231PS 128(AX), Y8, Y4
+	VFMADD231PS 160(AX), Y8, Y5
+	VFMADD231PS 192(AX), Y8, Y6
+	VFMADD231PS 224(AX), Y8, Y7
+	ADDQ $4, SI
+	ADDQ $4, DX
+	DECQ CX
+	DECQ BX
+	JNZ ploop
 
 gloop:
 	MOVLQSX (SI), AX
