@@ -21,9 +21,12 @@
 #   PYTHON                the Python with torch (default /usr/bin/python3)
 #   MNIST_DIR             folder with the MNIST idx .gz files
 #                         (default: the GoMNIST module's data folder)
-#   BUILDS                OHEM Lab builds to run (default "purego openblas";
-#                         openblas needs cgo and libopenblas-dev; "gonum" is
-#                         the old name of purego)
+#   BUILDS                OHEM Lab builds to run (default "purego openblas
+#                         purego-dense openblas-dense"; openblas needs cgo and
+#                         libopenblas-dev; "gonum" is the old name of purego).
+#                         A -dense build is the same binary run with -dense:
+#                         the first layer multiplies densely, as PyTorch does,
+#                         instead of skipping MNIST's zero pixels.
 #   STEPS, WARMUP         timed and warm-up steps per run (default 500, 30)
 #   STRATEGIES            subset of "plain twopass mask"
 #   LOG                   keep the raw log here (default: a temporary file)
@@ -32,7 +35,7 @@ set -euo pipefail
 rounds=${1:-5}
 steps=${STEPS:-500}
 warmup=${WARMUP:-30}
-builds=${BUILDS:-purego openblas}
+builds=${BUILDS:-purego openblas purego-dense openblas-dense}
 builds=${builds//gonum/purego}
 strategies=${STRATEGIES:-plain twopass mask}
 k=128
@@ -48,7 +51,7 @@ for s in $strategies; do
 	case $s in plain | twopass | mask) ;; *) die "STRATEGIES: unknown strategy '$s' (want plain, twopass, mask)" ;; esac
 done
 for b in $builds; do
-	case $b in purego | openblas) ;; *) die "BUILDS: unknown build '$b' (want purego, openblas)" ;; esac
+	case $b in purego | openblas | purego-dense | openblas-dense) ;; *) die "BUILDS: unknown build '$b' (want purego, openblas, purego-dense, openblas-dense)" ;; esac
 done
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +80,8 @@ log=${LOG:-$tmp/vs-torch.log}
 echo "building ..." >&2
 gemmtags=
 for b in $builds; do
+	b=${b%-dense}
+	[ -x "$tmp/ohemstep-$b" ] && continue
 	tags=
 	if [ "$b" = openblas ]; then
 		tags=openblas
@@ -107,7 +112,9 @@ run_torch() { # ROUND STRATEGY
 }
 
 run_ohem() { # ROUND BUILD STRATEGY
-	"$tmp/ohemstep-$2" -data "$MNIST_DIR" -strategy "$3" \
+	local dense=false
+	[ "${2%-dense}" != "$2" ] && dense=true
+	"$tmp/ohemstep-${2%-dense}" -dense="$dense" -data "$MNIST_DIR" -strategy "$3" \
 		-K "$k" -ratio "$ratio" -lr "$lr" -steps "$steps" -warmup "$warmup" \
 		>"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; die "round $1: ohemlab-$2 $3 failed"; }
 	printf '%d\tohemlab-%s\t%s\t%s\n' "$1" "$2" "$3" "$(result "$tmp/out" "$tmp/err" "ohemlab-$2 $3")" >>"$log"

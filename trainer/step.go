@@ -30,12 +30,24 @@ func (d *divergence) Error() string {
 	return fmt.Sprintf("arm %d diverged at step %d: %s", d.arm, d.step, d.reason)
 }
 
+// minParallelFill is the smallest batch, in features, whose conversion
+// is split over two cores: the rows are scattered over the training set
+// (47 MB of MNIST pixels), and the conversion waits mostly on memory.
+const minParallelFill = 1 << 15
+
 // fillAll copies every batch row into x.
 func fillAll(x []float32, b *batch) {
 	d := b.set.Dim
-	for r, id := range b.ids {
-		b.set.TrainRowTo(x[r*d:(r+1)*d], int(id))
+	rows := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b.set.TrainRowTo(x[r*d:(r+1)*d], int(b.ids[r]))
+		}
 	}
+	if len(b.ids)*d < minParallelFill {
+		rows(0, len(b.ids))
+		return
+	}
+	model.ParallelParts(len(b.ids), 2, rows)
 }
 
 // bucket returns the training-graph size for n selected examples out of k:

@@ -200,13 +200,16 @@ func pureGo(side string) bool {
 
 // buildLabel names an OHEM Lab side for the table: the default build by
 // what multiplies its matrices (trainer/gemm, or gonum's Sgemm where the
-// CPU lacks AVX2/FMA), the others by their build name.
+// CPU lacks AVX2/FMA), the others by their build name (a -dense build
+// multiplies the first layer densely: bench/ohemstep -dense).
 func buildLabel(side string) string {
 	switch side {
 	case ohemPrefix + "purego":
 		return "pure-Go (trainer/gemm)"
 	case ohemPrefix + "gonum":
 		return "pure-Go (logged as gonum)"
+	case ohemPrefix + "purego-dense":
+		return "pure-Go (trainer/gemm), dense"
 	}
 	return strings.TrimPrefix(side, ohemPrefix)
 }

@@ -30,6 +30,11 @@ func parallelChunks(n int, f func(lo, hi int)) {
 	parallelParts(n, n/minParallel, f)
 }
 
+// ParallelParts calls f on up to parts consecutive ranges that cover
+// [0, n), in parallel on up to GOMAXPROCS cores (the model's worker
+// goroutines), and waits for all of them.
+func ParallelParts(n, parts int, f func(lo, hi int)) { parallelParts(n, parts, f) }
+
 // parallelParts calls f on up to parts consecutive ranges that cover
 // [0, n), in parallel on up to GOMAXPROCS cores, and waits for all of them.
 func parallelParts(n, parts int, f func(lo, hi int)) {
