@@ -60,18 +60,25 @@ func BenchmarkEval(b *testing.B) {
 // rounds of 50 steps of each in turn, so that a loaded machine slows both
 // alike. It reports each one's median step time over all its steps and
 // the ratio of the medians (the two-pass/plain figure), for the
-// build's BLAS (default or -tags openblas). b.N is the number of rounds.
+// build's BLAS (default or -tags openblas). Each step also runs with the
+// first layer multiplied densely (SetSparseInputs(false), as without the
+// sparse-input products), in the same rounds, and the two-pass step's
+// dense/sparse ratio is reported. b.N is the number of rounds.
 //
 //	go test ./trainer -run '^$' -bench TwoPassRatio -benchtime 20x
 func BenchmarkTwoPassRatio(b *testing.B) {
 	const perRound = 50
 	cases := []struct {
-		name string
-		arm  ArmConfig
+		name  string
+		arm   ArmConfig
+		dense bool
 	}{
-		{"plain", sel(ohem.All, 128)},
-		{"twopass", sel(ohem.TopK, 32)},
+		{"plain", sel(ohem.All, 128), false},
+		{"twopass", sel(ohem.TopK, 32), false},
+		{"plain-dense", sel(ohem.All, 128), true},
+		{"twopass-dense", sel(ohem.TopK, 32), true},
 	}
+	defer SetSparseInputs(SetSparseInputs(true))
 	type run struct {
 		e *session
 		a *arm
@@ -79,6 +86,7 @@ func BenchmarkTwoPassRatio(b *testing.B) {
 	}
 	runs := make([]*run, len(cases))
 	for i, c := range cases {
+		SetSparseInputs(!c.dense)
 		e := testSession(b, withArms(DefaultConfig(data.MNIST), c.arm))
 		for range 5 { // build the graphs, warm up
 			stepAll(b, e)
@@ -86,7 +94,8 @@ func BenchmarkTwoPassRatio(b *testing.B) {
 		runs[i] = &run{e: e, a: e.arms[0]}
 	}
 	for b.Loop() {
-		for _, r := range runs {
+		for i, r := range runs {
+			SetSparseInputs(!cases[i].dense)
 			for range perRound {
 				bt := r.e.nextBatch()
 				r.e.step++
@@ -105,5 +114,7 @@ func BenchmarkTwoPassRatio(b *testing.B) {
 		b.ReportMetric(med[i], "ms/step-"+cases[i].name)
 	}
 	b.ReportMetric(med[1]/med[0], "twopass/plain")
+	b.ReportMetric(med[3]/med[2], "twopass/plain-dense")
+	b.ReportMetric(med[3]/med[1], "twopass-dense/sparse")
 	b.ReportMetric(0, "ns/op")
 }
