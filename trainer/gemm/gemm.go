@@ -141,6 +141,15 @@ func (p *product) block(ip0, ip1, jp0, jp1 int) {
 					kern6x16rows(kb, &p.a[i0*p.lda+p0], p.lda, panel, &p.c[i0*ldc+c0], ldc, p.alpha)
 					continue
 				}
+				if inPlace {
+					// A narrow last panel (the output layer's 10
+					// columns): A is still read in place, into the
+					// tile, rather than packed for one panel.
+					clear(tile[:])
+					kern6x16rows(kb, &p.a[i0*p.lda+p0], p.lda, panel, &tile[0], nr, 1)
+					addTile(p.c[i0*ldc+c0:], ldc, tile[:], mr, cols, p.alpha)
+					continue
+				}
 				if !packed {
 					packA(pa, p.tA, p.a, p.lda, i0, rows, p0, kb)
 					packed = true
@@ -150,14 +159,20 @@ func (p *product) block(ip0, ip1, jp0, jp1 int) {
 					continue
 				}
 				kern6x16(kb, &pa[0], panel, &tile[0])
-				for r := range rows {
-					crow := p.c[(i0+r)*ldc+c0 : (i0+r)*ldc+c0+cols]
-					t := tile[r*nr : r*nr+cols]
-					for j := range crow {
-						crow[j] += p.alpha * t[j]
-					}
-				}
+				addTile(p.c[i0*ldc+c0:], ldc, tile[:], rows, cols, p.alpha)
 			}
+		}
+	}
+}
+
+// addTile adds alpha times the first rows×cols of a micro-tile (rows of
+// nr values) into c (leading dimension ldc).
+func addTile(c []float32, ldc int, tile []float32, rows, cols int, alpha float32) {
+	for r := range rows {
+		crow := c[r*ldc : r*ldc+cols]
+		t := tile[r*nr : r*nr+cols]
+		for j := range crow {
+			crow[j] += alpha * t[j]
 		}
 	}
 }

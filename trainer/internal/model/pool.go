@@ -3,6 +3,8 @@ package model
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // minParallel is the smallest slice worth splitting across cores: below it
@@ -48,7 +50,7 @@ func parallelParts(n, parts int, f func(lo, hi int)) {
 	size := (n + parts - 1) / parts
 	wg.Add(parts - 1)
 	for p := 1; p < parts; p++ {
-		poolJobs <- chunkJob{f: f, lo: p * size, hi: min(n, (p+1)*size), wg: &wg}
+		submit(chunkJob{f: f, lo: p * size, hi: min(n, (p+1)*size), wg: &wg})
 	}
 	f(0, size)
 	wg.Wait()
@@ -59,10 +61,55 @@ func startPool() {
 	poolJobs = make(chan chunkJob)
 	for range poolSize {
 		go func() {
-			for j := range poolJobs {
+			for {
+				j := nextJob()
 				j.f(j.lo, j.hi)
 				j.wg.Done()
 			}
 		}()
 	}
+}
+
+// A worker that has finished a job spins for poolSpin, yielding its core
+// to any other goroutine, waiting for the next one before it parks on the
+// channel: a training step hands work to the pool several times within a
+// millisecond, and waking a parked worker (a futex call to wake its
+// thread) cost the submitting goroutine more than the work it handed over
+// on small products. At most one worker spins; poolSlot holds spinMark
+// while it does, and a submitter swaps its job in for the mark.
+var (
+	poolSlot atomic.Pointer[chunkJob]
+	spinMark = new(chunkJob)
+)
+
+// poolSpin is how long an idle worker waits for a job before parking.
+const poolSpin = 200 * time.Microsecond
+
+// submit hands j to a spinning worker, else to the channel.
+func submit(j chunkJob) {
+	if poolSlot.Load() == spinMark && poolSlot.CompareAndSwap(spinMark, &j) {
+		return
+	}
+	poolJobs <- j
+}
+
+// nextJob returns a worker's next job: spinning for it if no other worker
+// is, then from the channel.
+func nextJob() chunkJob {
+	if poolSlot.CompareAndSwap(nil, spinMark) {
+		// This worker is the spinner: the slot holds the mark or, once a
+		// submitter swapped it, a job; nobody else changes it.
+		deadline := time.Now().Add(poolSpin)
+		for i := 0; ; i++ {
+			if p := poolSlot.Load(); p != spinMark {
+				poolSlot.Store(nil)
+				return *p
+			}
+			if i%16 == 15 && time.Now().After(deadline) && poolSlot.CompareAndSwap(spinMark, nil) {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	return <-poolJobs
 }
