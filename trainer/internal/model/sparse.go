@@ -167,25 +167,29 @@ func (s *sparseRows) columns() {
 		s.crow, s.cval = make([]int32, nnz), make([]float32, nnz)
 	}
 	s.cptr, s.crow, s.cval = s.cptr[:s.in+1], s.crow[:nnz], s.cval[:nnz]
-	clear(s.cptr)
+	// Local slices: through s, every store would make the compiler load
+	// the slices' headers again.
+	cptr, crow, cval, ptr := s.cptr, s.crow, s.cval, s.ptr
+	clear(cptr)
 	for _, p := range s.idx[:nnz] {
-		s.cptr[p+1]++
+		cptr[p+1]++
 	}
 	for p := range s.in {
-		s.cptr[p+1] += s.cptr[p]
+		cptr[p+1] += cptr[p]
 	}
 	// cptr[p] is now input p's next free slot; afterwards cptr[p+1] is,
 	// and shifting back restores the starts.
 	for i := range s.n {
-		idx, vals := s.row(i)
-		for e, p := range idx {
-			at := s.cptr[p]
-			s.crow[at], s.cval[at] = int32(i), vals[e]
-			s.cptr[p] = at + 1
+		lo, hi := ptr[i], ptr[i+1]
+		vals := s.vals[lo:hi]
+		for e, p := range s.idx[lo:hi] {
+			at := cptr[p]
+			crow[at], cval[at] = int32(i), vals[e]
+			cptr[p] = at + 1
 		}
 	}
-	copy(s.cptr[1:], s.cptr[:s.in])
-	s.cptr[0] = 0
+	copy(cptr[1:], cptr[:s.in])
+	cptr[0] = 0
 }
 
 // denseMulAdd sets z (n × out) to b + x·w with the build's BLAS and a

@@ -223,3 +223,15 @@ func BenchmarkFirstLayer(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSparseColumns times the column view of M=32 rows at MNIST's
+// density, which the weight update builds every step.
+func BenchmarkSparseColumns(b *testing.B) {
+	rng := rand.New(rand.NewSource(10))
+	x := sparseBatch(rng, 32, 784, 0.19)
+	var rows sparseRows
+	rows.scan(x, 32, 784)
+	for b.Loop() {
+		rows.columns()
+	}
+}
