@@ -66,9 +66,13 @@ func newSeries(recentCap, archiveCap int) *series {
 
 func (s *series) add(it item) {
 	if len(s.recent) == s.recentCap {
+		// The window moves on instead of shifting every item (a copy of
+		// the whole ring per step, the largest cost of ingesting a fast
+		// external trainer's batches); append moves it to a new array when
+		// the old one's end is reached, every few thousand items.
 		old := s.recent[0]
-		copy(s.recent, s.recent[1:])
-		s.recent = s.recent[:len(s.recent)-1]
+		s.recent[0] = item{}
+		s.recent = s.recent[1:]
 		s.evictedMax = old.seq
 		s.toArchive(old)
 	}

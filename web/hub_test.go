@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,6 +163,13 @@ func TestSeriesDownsampling(t *testing.T) {
 	s := newSeries(4, 4)
 	for i := int64(1); i <= 40; i++ {
 		s.add(item{seq: i, arm: int(i % 2), json: []byte{byte('0' + i%10)}})
+	}
+	var seqs []int64
+	for _, it := range s.recent {
+		seqs = append(seqs, it.seq)
+	}
+	if !slices.Equal(seqs, []int64{37, 38, 39, 40}) || cap(s.recent) > 3*4 {
+		t.Errorf("recent ring %v (capacity %d), want 37 to 40 in a bounded array", seqs, cap(s.recent))
 	}
 	got, down := s.after(nil, 0)
 	if !down {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "feeding training needs the control token: send it as \"Authorization: Bearer TOKEN\" (ohemlab.Client(url, token=...))")
 		return
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, external.MaxBodyBytes))
+	b, err := readBody(http.MaxBytesReader(w, r.Body, external.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -54,6 +55,19 @@ func (s *Server) serveIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// readBody reads a request body of n bytes (n < 0: unknown) into one
+// buffer of that size: the client's requests are hundreds of kilobytes,
+// which io.ReadAll would read growing and copying its buffer many times.
+func readBody(r io.Reader, n int64) ([]byte, error) {
+	if n < 0 || n > external.MaxBodyBytes {
+		return io.ReadAll(r)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(n) + bytes.MinRead) // room for the EOF read: no copy
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // PublishAll queues several trainer events at once (trainer.BatchSink):
