@@ -72,8 +72,10 @@ func (o *openBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []
 	o.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// syncRuns is false: with OpenBLAS, running the graphs on the calling
-// goroutine instead of RunAll's was measured slower (the plain step by about
-// a quarter, side by side in one process, the two-pass step no faster), so
-// this build keeps RunAll.
-const syncRuns = false
+// syncRuns makes graphs run on the calling goroutine (syncRunner), as in
+// the default build. This build used RunAll while OpenBLAS multiplied the
+// first layer (the calling goroutine was measured slower then); with the
+// sparse first layer, running on the calling goroutine made the two-pass
+// step about 1.7× and the plain step about 1.3× faster (medians of 4
+// alternating runs of bench/ohemstep).
+const syncRuns = true

@@ -6,6 +6,8 @@ import (
 	"math/rand"
 
 	"gorgonia.org/tensor"
+
+	"github.com/ohemlab/ohemlab/trainer/internal/vec"
 )
 
 // MLP holds the parameters of a multi-layer perceptron: for every layer a
@@ -82,15 +84,12 @@ func (m *MLP) CopyFrom(o *MLP) {
 // first bad tensor.
 func (m *MLP) Finite() (bool, string) {
 	for i, p := range m.params {
-		for _, v := range p.Data().([]float32) {
-			f := float64(v)
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				kind := "weights"
-				if i%2 == 1 {
-					kind = "bias"
-				}
-				return false, fmt.Sprintf("layer %d %s", i/2+1, kind)
+		if vec.FirstNonFinite(p.Data().([]float32)) >= 0 {
+			kind := "weights"
+			if i%2 == 1 {
+				kind = "bias"
 			}
+			return false, fmt.Sprintf("layer %d %s", i/2+1, kind)
 		}
 	}
 	return true, ""

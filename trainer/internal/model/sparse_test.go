@@ -235,3 +235,25 @@ func BenchmarkSparseColumns(b *testing.B) {
 		rows.columns()
 	}
 }
+
+// TestFiniteNamesTheTensor checks that MLP.Finite finds a NaN or Inf in
+// any parameter tensor and names the first bad one.
+func TestFiniteNamesTheTensor(t *testing.T) {
+	m := NewMLP(70, []int{40}, 3, reluAct, rand.New(rand.NewSource(11)))
+	if ok, what := m.Finite(); !ok {
+		t.Fatalf("a fresh model is not finite: %s", what)
+	}
+	want := []string{"layer 1 weights", "layer 1 bias", "layer 2 weights", "layer 2 bias"}
+	for i, v := range m.Values() {
+		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+			at := len(v) - 1
+			old := v[at]
+			v[at] = bad
+			ok, what := m.Finite()
+			v[at] = old
+			if ok || what != want[i] {
+				t.Errorf("%v in tensor %d: ok %v, %q, want %q", bad, i, ok, what, want[i])
+			}
+		}
+	}
+}
