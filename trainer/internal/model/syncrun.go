@@ -22,8 +22,8 @@ import (
 // reached through go:linkname (Gorgonia is pinned in go.mod;
 // TestSyncRunnerMatchesRunAll holds the two to the same bits).
 //
-// The default build uses it; the openblas build keeps RunAll, measured
-// faster there (syncRuns). newSyncRunner returns nil when the machine is
+// Both builds use it (syncRuns; the openblas build kept RunAll while
+// OpenBLAS multiplied the first layer). newSyncRunner returns nil when the machine is
 // not the tape machine layout it knows (another Gorgonia version, batched
 // BLAS): callers then use RunAll.
 type syncRunner struct {
