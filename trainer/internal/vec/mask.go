@@ -1,6 +1,8 @@
-// Package vec holds element-wise float32 kernels for the training graphs'
-// ops, in Go assembly where the CPU allows, with Go loops they are tested
-// against. It is its own package because a package that uses cgo (the
+// Package vec holds float32 kernels for the training step: element-wise
+// ones for the graphs' ops, the sparse first layer's (NonZeros,
+// GatherAxpy) and the parameters' finiteness check, in Go assembly where
+// the CPU allows, with Go loops they are tested against (and that other
+// architectures and -tags purego use). It is its own package because a package that uses cgo (the
 // model package in the openblas build) cannot have Go assembly.
 package vec
 
