@@ -111,21 +111,32 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-// TestRunMNIST trains a few real steps and checks the RESULT line.
+// TestRunMNIST trains a few real steps, with the sparse first layer and
+// with -dense, and checks the RESULT line and that -dense does not outlive
+// the run.
 func TestRunMNIST(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-strategy", "twopass", "-steps", "5", "-warmup", "2"}, &out); err != nil {
-		t.Fatal(err)
-	}
-	js, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "RESULT ")
-	if !ok {
-		t.Fatalf("output %q lacks the RESULT prefix", out.String())
-	}
-	var r Result
-	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.TimedSteps != 5 || !(r.StepsPerS > 0) || r.M != 32 || !(r.ObjectiveLast50 > 0) || !(r.LoopStepsPerS > 0) {
-		t.Errorf("result %+v", r)
+	for _, dense := range []bool{false, true} {
+		var out bytes.Buffer
+		args := []string{"-strategy", "twopass", "-steps", "5", "-warmup", "2"}
+		if dense {
+			args = append(args, "-dense")
+		}
+		if err := run(context.Background(), args, &out); err != nil {
+			t.Fatal(err)
+		}
+		js, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "RESULT ")
+		if !ok {
+			t.Fatalf("output %q lacks the RESULT prefix", out.String())
+		}
+		var r Result
+		if err := json.Unmarshal([]byte(js), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.TimedSteps != 5 || !(r.StepsPerS > 0) || r.M != 32 || !(r.ObjectiveLast50 > 0) || !(r.LoopStepsPerS > 0) || r.SparseInputs == dense {
+			t.Errorf("dense %v: result %+v", dense, r)
+		}
+		if on := trainer.SetSparseInputs(true); !on {
+			t.Errorf("dense %v: sparse inputs left off after the run", dense)
+		}
 	}
 }

@@ -333,3 +333,19 @@ func TestSummariseLeavesOutUnrunStrategies(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildLabel checks the table's names of the builds, the -dense runs
+// of bench/vs-torch.sh included.
+func TestBuildLabel(t *testing.T) {
+	for side, want := range map[string]string{
+		"ohemlab-purego":         "pure-Go (trainer/gemm)",
+		"ohemlab-gonum":          "pure-Go (logged as gonum)",
+		"ohemlab-purego-dense":   "pure-Go (trainer/gemm), dense",
+		"ohemlab-openblas":       "openblas",
+		"ohemlab-openblas-dense": "openblas-dense",
+	} {
+		if got := buildLabel(side); got != want {
+			t.Errorf("buildLabel(%q) = %q, want %q", side, got, want)
+		}
+	}
+}
