@@ -24,6 +24,10 @@ import torch.nn.functional as F
 
 __all__ = ["OHEMLoss", "STRATEGIES", "sync_control"]
 
+# _set writes an attribute of an OHEMLoss that is neither a parameter, a
+# buffer nor a submodule, without nn.Module.__setattr__'s look-ups.
+_set = object.__setattr__
+
 # STRATEGIES are the selection strategies OHEMLoss implements.
 STRATEGIES = ["all", "random", "topk", "threshold"]
 
@@ -67,21 +71,24 @@ class OHEMLoss(nn.Module):
         strategy, m, ratio, thresh, min_kept); version is that state's
         ``version``, reported with the batches that use it so that the
         dashboard marks a change at the step where it took effect."""
+        # Plain attribute writes: nn.Module.__setattr__ looks each name up
+        # among parameters, buffers and submodules, which cost the
+        # training thread more than all the rest of reporting a batch.
         if version is not None:
-            self.version = int(version or 0)
+            _set(self, "version", int(version or 0))
         if not arm_control:
             return
         s = arm_control.get("strategy")
         if s in STRATEGIES:
-            self.strategy = s
+            _set(self, "strategy", s)
         if arm_control.get("m"):
-            self.m = int(arm_control["m"])
+            _set(self, "m", int(arm_control["m"]))
         if arm_control.get("ratio"):
-            self.ratio = float(arm_control["ratio"])
+            _set(self, "ratio", float(arm_control["ratio"]))
         if arm_control.get("thresh"):
-            self.thresh = float(arm_control["thresh"])
+            _set(self, "thresh", float(arm_control["thresh"]))
         if "min_kept" in arm_control:
-            self.min_kept = int(arm_control.get("min_kept") or 0)
+            _set(self, "min_kept", int(arm_control.get("min_kept") or 0))
 
     def kept(self, k, dense=False):
         """M for a batch of k examples (dense: a share of every pixel)."""
@@ -105,7 +112,7 @@ class OHEMLoss(nn.Module):
             c = self.client.before_step() if self.arm == 0 else self.client.control
             arms = c.get("arms") or ()
             self.set_control(arms[self.arm] if self.arm < len(arms) else None, c.get("version", 0))
-        self.step = self.step + 1 if step is None else step
+        _set(self, "step", self.step + 1 if step is None else step)
         dense = logits.dim() > 2
         if dense:
             n, c = logits.shape[:2]
@@ -120,7 +127,7 @@ class OHEMLoss(nn.Module):
             valid = tgt != self.ignore_index
             sel = self._select(det, flat, tgt, valid, dense)
         loss = losses[sel].mean() if sel.numel() else losses.sum() * 0
-        self.last_selected = sel
+        _set(self, "last_selected", sel)
         if self.client is not None:
             self._report(det, flat.detach(), tgt, valid, sel, ids, images, dense, k, t0)
         return loss
