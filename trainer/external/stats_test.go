@@ -1,6 +1,7 @@
 package external
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -42,5 +43,31 @@ func TestStatsDenseAndMapAgree(t *testing.T) {
 		if _, err := dense.example(id); err == nil {
 			t.Errorf("example(%d) of the slice: want an error for an example never reported", id)
 		}
+	}
+}
+
+// BenchmarkStatsUpdate: one K = 128 batch of random ids of a 60,000-example
+// training set (MNIST) into the per-example statistics, as every ingested
+// batch does.
+func BenchmarkStatsUpdate(b *testing.B) {
+	const k, n = 128, 60000
+	r := rand.New(rand.NewPCG(1, 2))
+	batches := make([]*Batch, 64)
+	for j := range batches {
+		bt := &Batch{IDs: make([]int64, k), Losses: make(Numbers, k), TrueProb: make(Numbers, k),
+			Labels: make([]int32, k), Preds: make([]int32, k), Selected: make([]int32, 0, 32)}
+		for i := range k {
+			bt.IDs[i] = int64(r.IntN(n))
+			bt.Losses[i], bt.TrueProb[i] = r.Float64()*3, r.Float64()
+			bt.Labels[i], bt.Preds[i] = int32(r.IntN(10)), int32(r.IntN(10))
+			if i%4 == 0 {
+				bt.Selected = append(bt.Selected, int32(i))
+			}
+		}
+		batches[j] = bt
+	}
+	s := newStats(n)
+	for i := 0; b.Loop(); i++ {
+		s.update(batches[i%len(batches)], int64(i+1))
 	}
 }
