@@ -289,7 +289,12 @@ def sync_control(client, src=0, group=None):
     rank ``src`` calls ``client.before_step()`` (blocking while paused) and
     broadcasts what it got, so that every rank changes M at the same step.
     Call it once per step on every rank; give the result to each OHEMLoss
-    (created with live=False) with ``set_control``."""
+    (created with live=False) with ``set_control``, its version too, so
+    that the dashboard marks a change at the step it took effect::
+
+        ctl = sync_control(client)
+        crit.set_control((ctl.get("arms") or [None])[0], ctl.get("version"))
+    """
     import torch.distributed as dist
     obj = [client.before_step() if dist.get_rank() == src else None]
     dist.broadcast_object_list(obj, src=src, group=group)
