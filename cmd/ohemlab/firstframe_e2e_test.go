@@ -19,14 +19,21 @@ import (
 // figure (milliseconds), for scripts/firstframe.sh.
 const firstFrameFileEnv = "OHEMLAB_FIRST_FRAME_FILE"
 
-// firstInkJS runs in the page from the start of its document: on every
-// animation frame it looks for the kept-bar colour in the histogram canvas
-// and records the wall-clock time when it first appears (the first batch
+// firstInkJS runs in the page from the start of its document: after each
+// histogram draw (the page's draw counter, checked on every animation
+// frame) it looks for the kept-bar colour in the histogram canvas and
+// records the wall-clock time when it first appears (the first batch
 // histogram painted; before it the canvas only says it is waiting).
+// Reading the canvas back only after a draw keeps the probe from taking
+// the page's main thread on every frame while the page loads.
 const firstInkJS = `(function(){
+  let seen = -1;
   function tick() {
+    const o = window.OHEM;
+    const n = o && o.S && o.S.draws ? (o.S.draws.hist || 0) : 0;
     const c = document.getElementById('hist-canvas');
-    if (c && c.width > 0 && c.height > 0) {
+    if (n !== seen && c && c.width > 0 && c.height > 0) {
+      seen = n;
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       for (let i = 0; i < d.length; i += 4) {
         if (Math.abs(d[i]-220) < 16 && Math.abs(d[i+1]-38) < 16 && Math.abs(d[i+2]-38) < 16 && d[i+3] > 200) {

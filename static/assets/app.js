@@ -4,7 +4,7 @@
 // described in docs/protocol.md.
 
 import { $, $$, getJSON, throttle } from "./util.js";
-import { S, addRow, addEval, addConfig, clearSeries, markDirty, setDrawers, refreshFragment } from "./state.js";
+import { S, addRow, addEval, addConfig, clearSeries, markDirty, markDirtyNow, setDrawers, refreshFragment } from "./state.js";
 import { loadSchema } from "./fields.js";
 import { drawHistogram, drawQuantiles, drawCurves, drawNoise, initCharts, resizePlots } from "./charts.js";
 import { drawExamples, drawAB, drawDataMap, refreshDataMap, initViews } from "./views.js";
@@ -137,12 +137,17 @@ function onHello(m) {
 
 function onBatch(m) {
   const a = m.arm || 0;
+  const first = !S.batch[a];
   S.batch[a] = m;
   S.frames++;
   (m.rows || []).forEach(addRow);
   if (m.gap) loadHistory(S.lastSeq);
   // The step in the status banner is written with the histogram (at its
   // pace), not on every frame.
+  if (first) {
+    markDirtyNow("hist", "examples", "quant", "curves", "noise");
+    return;
+  }
   markDirty("hist");
   markDirty("examples");
   markDirty("quant");

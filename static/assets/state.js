@@ -222,6 +222,18 @@ export function markDirty(what) {
   schedule();
 }
 
+// markDirtyNow asks for regions to be drawn at the next animation frame
+// rather than when next due: the first batch of a run replaces empty
+// panels, and waiting out the pace (the histogram may have been drawn
+// empty a moment before) would only delay the first picture.
+export function markDirtyNow(...ks) {
+  for (const k of ks) {
+    S.dirty.add(k);
+    lastDraw[k] = -Infinity;
+  }
+  schedule();
+}
+
 // due is when region k may be drawn next (ms, performance.now's clock).
 function due(k) {
   let gap = INTERVAL[k] || 0;

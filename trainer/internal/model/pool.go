@@ -83,7 +83,7 @@ var (
 )
 
 // poolSpin is how long an idle worker waits for a job before parking.
-const poolSpin = 200 * time.Microsecond
+const poolSpin = 50 * time.Microsecond
 
 // submit hands j to a spinning worker, else to the channel.
 func submit(j chunkJob) {
