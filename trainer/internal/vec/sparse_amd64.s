@@ -54,6 +54,25 @@ loop:
 	VZEROUPPER
 	RET
 
+// GATHER_ENTRY adds one entry to the accumulators Y0-Y7: vals[e] (at DX)
+// times the 64 columns of src's row idx[e] (idx at SI; src at R11, lds
+// bytes in R10), then steps SI and DX to the next entry. Uses AX and Y8.
+#define GATHER_ENTRY \
+	MOVLQSX (SI), AX \
+	IMULQ R10, AX \
+	ADDQ R11, AX \
+	VBROADCASTSS (DX), Y8 \
+	VFMADD231PS (AX), Y8, Y0 \
+	VFMADD231PS 32(AX), Y8, Y1 \
+	VFMADD231PS 64(AX), Y8, Y2 \
+	VFMADD231PS 96(AX), Y8, Y3 \
+	VFMADD231PS 128(AX), Y8, Y4 \
+	VFMADD231PS 160(AX), Y8, Y5 \
+	VFMADD231PS 192(AX), Y8, Y6 \
+	VFMADD231PS 224(AX), Y8, Y7 \
+	ADDQ $4, SI \
+	ADDQ $4, DX
+
 // func gatherAxpy64(n int, idx *int32, vals, src *float32, lds int, dst *float32, alpha float32)
 //
 // dst[0:64] += alpha · Σ_e vals[e] · src[idx[e]·lds/4 : +64], lds in bytes,
@@ -89,39 +108,13 @@ ploop:
 	PREFETCHT0 64(AX)
 	PREFETCHT0 128(AX)
 	PREFETCHT0 192(AX)
-	MOVLQSX (SI), AX
-	IMULQ R10, AX
-	ADDQ R11, AX
-	VBROADCASTSS (DX), Y8
-	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS 32(AX), Y8, Y1
-	VFMADD231PS 64(AX), Y8, Y2
-	VFMADD231PS 96(AX), Y8, Y3
-	VFMADD231PS 128(AX), Y8, Y4
-	VFMADD231PS 160(AX), Y8, Y5
-	VFMADD231PS 192(AX), Y8, Y6
-	VFMADD231PS 224(AX), Y8, Y7
-	ADDQ $4, SI
-	ADDQ $4, DX
+	GATHER_ENTRY
 	DECQ CX
 	DECQ BX
 	JNZ ploop
 
 gloop:
-	MOVLQSX (SI), AX
-	IMULQ R10, AX
-	ADDQ R11, AX
-	VBROADCASTSS (DX), Y8
-	VFMADD231PS (AX), Y8, Y0
-	VFMADD231PS 32(AX), Y8, Y1
-	VFMADD231PS 64(AX), Y8, Y2
-	VFMADD231PS 96(AX), Y8, Y3
-	VFMADD231PS 128(AX), Y8, Y4
-	VFMADD231PS 160(AX), Y8, Y5
-	VFMADD231PS 192(AX), Y8, Y6
-	VFMADD231PS 224(AX), Y8, Y7
-	ADDQ $4, SI
-	ADDQ $4, DX
+	GATHER_ENTRY
 	DECQ CX
 	JNZ gloop
 
