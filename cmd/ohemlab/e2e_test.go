@@ -738,6 +738,9 @@ func TestE2EAB2D(t *testing.T) {
 		if err := os.WriteFile(goodPath, []byte(good.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// The page may have just cleared its series (a hello after the
+		// link's navigation): wait for a batch of the current run.
+		tb.waitFor(t, "a batch on the page", `OHEM.S.batch[0] && OHEM.S.batch[0].step > 0`, 20*time.Second)
 		step := eval[int](t, tb, `OHEM.S.batch[0].step`)
 		tb.allowNetworkError("/api/upload")
 		tb.upload(t, bad)
