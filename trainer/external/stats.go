@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/ohemlab/ohemlab/trainer"
 )
@@ -12,13 +13,17 @@ import (
 // first seen beyond it are not tracked.
 const maxTracked = 1 << 20
 
-// exStat is one example's running statistics.
+// exStat is one example's running statistics, padded to 64 bytes: in the
+// slice of a run's examples (aligned by alignedStats) each then fills one
+// cache line instead of straddling two, so an ingested batch's scattered examples cost
+// one memory access each.
 type exStat struct {
 	seen, selected, forgets int32
 	label, pred             int32
 	flipped, correct        bool
 	lastLoss                float32
 	sumLoss, sumP, sumP2    float64
+	_                       [8]byte
 }
 
 // stats are one arm's per-example statistics (Dataset Cartography and
@@ -31,17 +36,33 @@ type stats struct {
 	ex    map[int64]*exStat
 	n     int // examples tracked
 	step  int64
+	touch int32 // see update
 }
 
 // denseMax is the largest training set whose statistics are kept in a
-// slice (about 60 bytes an example, allocated as the run starts).
+// slice (64 bytes an example, allocated as the run starts).
 const denseMax = maxTracked
 
 func newStats(numTrain int) *stats {
 	if numTrain > 0 && numTrain <= denseMax {
-		return &stats{dense: make([]exStat, numTrain)}
+		return &stats{dense: alignedStats(numTrain)}
 	}
 	return &stats{ex: map[int64]*exStat{}}
+}
+
+// cacheLine is the size of a CPU cache line (and of an exStat).
+const cacheLine = 64
+
+// alignedStats returns n zeroed exStats starting on a cache-line boundary
+// (Go aligns large allocations only to 8 or 16 bytes): one more than n is
+// allocated and the slice begins where the first line starts.
+func alignedStats(n int) []exStat {
+	buf := make([]exStat, n+1)
+	p := unsafe.Pointer(&buf[0])
+	if off := uintptr(p) % cacheLine; off != 0 {
+		p = unsafe.Add(p, cacheLine-off)
+	}
+	return unsafe.Slice((*exStat)(p), n)
 }
 
 // at returns id's statistics, or nil when id is not tracked; add starts
@@ -72,6 +93,19 @@ func (s *stats) at(id int64, add bool) *exStat {
 // update records one presentation of every example of b.
 func (s *stats) update(b *Batch, step int64) {
 	s.step = max(s.step, step)
+	if s.dense != nil {
+		// Read every example's entry first: a batch's ids are scattered
+		// over a table larger than the caches, and these independent loads
+		// wait for memory together, where the loop below, whose every
+		// iteration does much more, would wait for one miss at a time.
+		var t int32
+		for _, id := range b.IDs {
+			if uint64(id) < uint64(len(s.dense)) {
+				t += s.dense[id].seen
+			}
+		}
+		s.touch = t // used, so the loads stay
+	}
 	for i, id := range b.IDs {
 		e := s.at(id, true)
 		if e == nil {

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // TestStatsDenseAndMapAgree: the statistics kept in a slice (a declared
@@ -46,18 +47,20 @@ func TestStatsDenseAndMapAgree(t *testing.T) {
 	}
 }
 
-// BenchmarkStatsUpdate: one K = 128 batch of random ids of a 60,000-example
-// training set (MNIST) into the per-example statistics, as every ingested
-// batch does.
+// BenchmarkStatsUpdate: one K = 128 batch of a shuffled 60,000-example
+// training set (MNIST: an epoch of batches, each example once) into the
+// per-example statistics, as every ingested batch does. The statistics
+// (3.4 MB) outgrow the caches that the training process shares.
 func BenchmarkStatsUpdate(b *testing.B) {
 	const k, n = 128, 60000
 	r := rand.New(rand.NewPCG(1, 2))
-	batches := make([]*Batch, 64)
+	perm := r.Perm(n)
+	batches := make([]*Batch, n/k)
 	for j := range batches {
 		bt := &Batch{IDs: make([]int64, k), Losses: make(Numbers, k), TrueProb: make(Numbers, k),
 			Labels: make([]int32, k), Preds: make([]int32, k), Selected: make([]int32, 0, 32)}
 		for i := range k {
-			bt.IDs[i] = int64(r.IntN(n))
+			bt.IDs[i] = int64(perm[j*k+i])
 			bt.Losses[i], bt.TrueProb[i] = r.Float64()*3, r.Float64()
 			bt.Labels[i], bt.Preds[i] = int32(r.IntN(10)), int32(r.IntN(10))
 			if i%4 == 0 {
@@ -69,5 +72,27 @@ func BenchmarkStatsUpdate(b *testing.B) {
 	s := newStats(n)
 	for i := 0; b.Loop(); i++ {
 		s.update(batches[i%len(batches)], int64(i+1))
+	}
+}
+
+// TestExStatFillsACacheLine checks that one example's statistics take
+// exactly one 64-byte cache line (see exStat).
+func TestExStatFillsACacheLine(t *testing.T) {
+	if n := unsafe.Sizeof(exStat{}); n != 64 {
+		t.Errorf("exStat is %d bytes, want 64", n)
+	}
+	for _, n := range []int{1, 2, 1000, 60000} {
+		s := newStats(n)
+		if len(s.dense) != n {
+			t.Fatalf("newStats(%d) keeps %d examples", n, len(s.dense))
+		}
+		if p := uintptr(unsafe.Pointer(&s.dense[0])); p%64 != 0 {
+			t.Errorf("newStats(%d): the statistics start at %#x, not on a 64-byte boundary", n, p)
+		}
+		for i := range s.dense {
+			if s.dense[i] != (exStat{}) {
+				t.Fatalf("newStats(%d): example %d's statistics are not zero", n, i)
+			}
+		}
 	}
 }
