@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,7 @@ type hub struct {
 	emitTimer *time.Timer
 	timerOn   bool
 	rowCursor int64 // highest row seq carried by an emitted batch frame
+	rowBuf    []byte
 }
 
 // pendingBatch is the latest batch event of one arm, not yet emitted.
@@ -229,12 +231,12 @@ func (h *hub) emitBatches(now time.Time) {
 
 func (h *hub) setLast(seq int64) { h.hist.setLast(seq) }
 
+// addRow keeps the step's row in the history, encoded once (in rowBuf,
+// then copied to its exact size).
 func (h *hub) addRow(seq int64, e *trainer.BatchEvent) {
-	b, err := finitejson.Marshal(rowOf(seq, e))
-	if err != nil {
-		return
-	}
-	h.hist.addRow(item{seq: seq, arm: e.Arm, json: b})
+	r := rowOf(seq, e)
+	h.rowBuf = r.appendJSON(h.rowBuf[:0])
+	h.hist.addRow(item{seq: seq, arm: e.Arm, json: slices.Clone(h.rowBuf)})
 }
 
 func (h *hub) addEval(seq int64, e *trainer.EvalEvent) {
