@@ -198,6 +198,27 @@ func DecodeRequest(b []byte) (*Request, error) {
 	if !utf8.Valid(b) {
 		return nil, bad("request is not valid UTF-8")
 	}
+	r, ok := decodeFast(b)
+	if !ok {
+		var err error
+		if r, err = decodeJSON(b, isBinary); err != nil {
+			return nil, err
+		}
+	}
+	for i := range r.Batches {
+		if err := r.Batches[i].resolve(data, isBinary); err != nil {
+			return nil, bad("batches[%d]: %v", i, err)
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeJSON decodes a request's JSON strictly with encoding/json (a single
+// object, known fields only, right JSON types): what decodeFast leaves.
+func decodeJSON(b []byte, isBinary bool) (*Request, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var r Request
@@ -212,14 +233,6 @@ func DecodeRequest(b []byte) (*Request, error) {
 			return nil, bad("trailing data after the JSON object in the JSON part of a binary request: its length in the header is wrong?")
 		}
 		return nil, bad("trailing data after the JSON object: send one object per request (several records go in its batches array)")
-	}
-	for i := range r.Batches {
-		if err := r.Batches[i].resolve(data, isBinary); err != nil {
-			return nil, bad("batches[%d]: %v", i, err)
-		}
-	}
-	if err := r.check(); err != nil {
-		return nil, err
 	}
 	return &r, nil
 }
