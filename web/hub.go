@@ -54,6 +54,7 @@ type hub struct {
 	timerOn   bool
 	rowCursor int64 // highest row seq carried by an emitted batch frame
 	rowBuf    []byte
+	skipped   atomic.Int64 // batch frames not built: no viewer was connected
 }
 
 // pendingBatch is the latest batch event of one arm, not yet emitted.
@@ -182,7 +183,8 @@ func (h *hub) process(evs []trainer.Event) {
 
 // emitBatches sends the pending batch frames, in seq order, if the batch
 // interval has passed since the last emission, and otherwise arms the
-// timer for when it will have. Each frame is encoded once, with the rows
+// timer for when it will have; with no viewer connected it drops them
+// unbuilt (the history keeps their rows). Each frame is encoded once, with the rows
 // since the previous emitted frame, for every viewer: a viewer that got
 // that previous frame sends these bytes as they are; one that missed it
 // (it was coalesced away, or the viewer just connected) encodes its own
@@ -204,6 +206,7 @@ func (h *hub) emitBatches(now time.Time) {
 		return
 	}
 	h.lastEmit = now
+	nobody := h.count() == 0
 	for {
 		next := -1
 		for i, b := range h.pending {
@@ -216,6 +219,14 @@ func (h *hub) emitBatches(now time.Time) {
 		}
 		b := h.pending[next]
 		h.pending[next] = pendingBatch{}
+		if nobody {
+			// No viewer would get this frame (one that connects later
+			// gets the next one, as if it had connected just after this
+			// one was offered, with the rows it lacks): it is not built.
+			h.rowCursor = b.seq
+			h.skipped.Add(1)
+			continue
+		}
 		f, err := batchFrame(b.seq, b.ev)
 		if err != nil {
 			h.s.log.Error("cannot encode batch", "err", err)

@@ -549,3 +549,29 @@ func TestViewerBatchEarlyWhenRowsPile(t *testing.T) {
 		t.Errorf("%d rows waited %v for the viewer's slot, want them sent early", seen, d)
 	}
 }
+
+// TestBatchFramesWithoutViewers: with no viewer connected the hub builds
+// no batch frames (the rows go to the history); a viewer that connects
+// afterwards gets the next batch frame with exactly the rows after its
+// hello.
+func TestBatchFramesWithoutViewers(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := int64(1); i <= 5; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	e.waitHistory(t, 5)
+	waitFor(t, "a batch frame skipped", func() bool { return e.s.hub.skipped.Load() > 0 })
+	c, hello := e.dial(t, "")
+	if hs := hello["history_seq"].(float64); hs != 5 {
+		t.Fatalf("hello's history_seq = %v, want 5", hs)
+	}
+	e.s.Publish(batchEvent(0, 6))
+	f := readUntil(t, c, "batch")
+	if f["step"].(float64) != 6 || f["gap"] == true {
+		t.Fatalf("batch frame of step %v (gap %v), want step 6 without a gap", f["step"], f["gap"])
+	}
+	rows := f["rows"].([]any)
+	if len(rows) != 1 || rows[0].(map[string]any)["step"].(float64) != 6 {
+		t.Fatalf("batch frame rows %v, want step 6's only", rows)
+	}
+}
