@@ -82,7 +82,11 @@ class Client:
         self._flush_now = False
         self._log = log
 
-        self._cv = threading.Condition()
+        # The condition's lock, also taken directly where a batch is queued
+        # (the training thread): its with-statement is C code, the
+        # condition's a Python call.
+        self._lock = threading.RLock()
+        self._cv = threading.Condition(self._lock)
         self._batches = []
         self._newest = {}  # arm -> its newest queued item
         self._evals = []
@@ -165,7 +169,7 @@ class Client:
     def _queue(self, item):
         now = time.monotonic()
         arm = getattr(item, "arm", None)
-        with self._cv:
+        with self._lock:
             if arm is not None and not self._all_images:
                 # Only the newest queued batch of an arm sends its images:
                 # an older one still queued lets go of its pixels now

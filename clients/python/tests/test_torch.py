@@ -174,5 +174,31 @@ class OHEMLossWireTest(unittest.TestCase):
         self.check(got, sent, images_of={1, 2, 3})
 
 
+@unittest.skipIf(torch is None, "PyTorch is not installed")
+class PackTest(unittest.TestCase):
+    def test_preds_are_argmax_with_ties_and_nan(self):
+        """The packed preds are logits.argmax(-1), the first of equal
+        maxima, NaN first, for every batch of a request."""
+        import json
+        import numpy
+        from ohemlab.torch import _TorchBatch
+        torch.manual_seed(5)
+        items, want = [], []
+        for step in range(1, 6):
+            logits = torch.randint(0, 3, (16, 10)).float()  # many ties
+            logits[step, 4] = float("nan")
+            logits[step + 1] = float("-inf")
+            y = torch.randint(0, 10, (16,))
+            losses = torch.rand(16)
+            sel = torch.tensor([0, 3, 7])
+            items.append(_TorchBatch(0, step, "topk", 0.001, losses, logits, y, torch.arange(16), sel, sel, None))
+            want.append(logits.argmax(-1).tolist())
+        texts, bufs = _TorchBatch.pack(items)
+        data = b"".join(numpy.ascontiguousarray(b).tobytes() for b in bufs)
+        for t, w in zip(texts, want):
+            off, n = json.loads(t)["bin"]["preds"]
+            self.assertEqual(numpy.frombuffer(data[off:off + n], "<i4").tolist(), w)
+
+
 if __name__ == "__main__":
     unittest.main()
