@@ -47,9 +47,72 @@ func splitBinary(b []byte) (js, data []byte, err error) {
 	return b[binaryHeader : binaryHeader+int(n)], b[binaryHeader+int(n):], nil
 }
 
+// arrays hold the arrays of a request's records, one allocation per
+// element type that resolve takes each record's arrays from: a request of
+// many records makes three allocations instead of several per record.
+type arrays struct {
+	f64 []float64
+	i32 []int32
+	i64 []int64
+}
+
+// newArrays sizes arrays for the bin ranges of batches over a data part of
+// dataLen bytes. Ranges that resolve will refuse count nothing, and each
+// kind is bounded by the values the data part holds (a record that does not
+// fit, with ranges that overlap, allocates its own).
+func newArrays(batches []Batch, dataLen int) *arrays {
+	n := func(ref []int64) int {
+		if len(ref) != 2 || ref[0] < 0 || ref[1] < 0 || ref[1] > int64(dataLen) {
+			return 0
+		}
+		return int(ref[1] / 4)
+	}
+	var nf, ni, nl int
+	for i := range batches {
+		if r := batches[i].Bin; r != nil {
+			nf += n(r.Losses) + n(r.TrueProb) + n(r.Weights)
+			ni += n(r.Labels) + n(r.Preds) + n(r.Selected)
+			nl += n(r.IDs)
+		}
+	}
+	most := dataLen / 4
+	return &arrays{f64: make([]float64, min(nf, most)), i32: make([]int32, min(ni, most)), i64: make([]int64, min(nl, most))}
+}
+
+// floats returns n float64s (from a when it has room).
+func (a *arrays) floats(n int) []float64 {
+	if a == nil || n > len(a.f64) {
+		return make([]float64, n)
+	}
+	out := a.f64[:n:n]
+	a.f64 = a.f64[n:]
+	return out
+}
+
+// int32s returns n int32s (from a when it has room).
+func (a *arrays) int32s(n int) []int32 {
+	if a == nil || n > len(a.i32) {
+		return make([]int32, n)
+	}
+	out := a.i32[:n:n]
+	a.i32 = a.i32[n:]
+	return out
+}
+
+// int64s returns n int64s (from a when it has room).
+func (a *arrays) int64s(n int) []int64 {
+	if a == nil || n > len(a.i64) {
+		return make([]int64, n)
+	}
+	out := a.i64[:n:n]
+	a.i64 = a.i64[n:]
+	return out
+}
+
 // resolve fills the arrays a batch record keeps in the data part (binary
-// requests only; data is nil for a JSON request).
-func (b *Batch) resolve(data []byte, isBinary bool) error {
+// requests only; data is nil for a JSON request), taking their memory from
+// arr (nil: allocating each).
+func (b *Batch) resolve(data []byte, isBinary bool, arr *arrays) error {
 	r := b.Bin
 	if r == nil {
 		return nil
@@ -81,7 +144,7 @@ func (b *Batch) resolve(data []byte, isBinary bool) error {
 		if err != nil {
 			return err
 		}
-		out := make([]float64, len(p)/4)
+		out := arr.floats(len(p) / 4)
 		for i := range out {
 			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:])))
 		}
@@ -96,7 +159,7 @@ func (b *Batch) resolve(data []byte, isBinary bool) error {
 		if err != nil {
 			return err
 		}
-		out := make([]int32, len(p)/4)
+		out := arr.int32s(len(p) / 4)
 		for i := range out {
 			out[i] = int32(binary.LittleEndian.Uint32(p[4*i:]))
 		}
@@ -122,13 +185,13 @@ func (b *Batch) resolve(data []byte, isBinary bool) error {
 		}
 	}
 	if r.IDs != nil {
-		var ids []int32
-		if err := int32s("ids", r.IDs, b.IDs != nil, &ids); err != nil {
+		p, err := part("ids", r.IDs, b.IDs != nil, 4)
+		if err != nil {
 			return err
 		}
-		b.IDs = make([]int64, len(ids))
-		for i, id := range ids {
-			b.IDs[i] = int64(id)
+		b.IDs = arr.int64s(len(p) / 4)
+		for i := range b.IDs {
+			b.IDs[i] = int64(int32(binary.LittleEndian.Uint32(p[4*i:])))
 		}
 	}
 	if r.Flipped != nil {

@@ -205,8 +205,12 @@ func DecodeRequest(b []byte) (*Request, error) {
 			return nil, err
 		}
 	}
+	var arr *arrays
+	if isBinary {
+		arr = newArrays(r.Batches, len(data))
+	}
 	for i := range r.Batches {
-		if err := r.Batches[i].resolve(data, isBinary); err != nil {
+		if err := r.Batches[i].resolve(data, isBinary, arr); err != nil {
 			return nil, bad("batches[%d]: %v", i, err)
 		}
 	}

@@ -368,6 +368,11 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 		s.versioned = true
 		s.releaseHeld(b.Version, b.Step)
 	}
+	// The event's arrays: one allocation of int32s and one of float32s
+	// (each slice capped, so that an append cannot reach the next).
+	m := len(b.Selected)
+	ints := make([]int32, 3*k+m)
+	floats := make([]float32, 2*k+m)
 	ev := &trainer.BatchEvent{
 		Arm:      b.Arm,
 		Step:     b.Step,
@@ -376,14 +381,19 @@ func (s *Source) emit(b *Batch, ranks []int32) {
 		M:        b.M,
 		Strategy: b.Strategy,
 		Exec:     "external",
-		IDs:      make([]int32, k),
-		Labels:   slices.Clone(b.Labels),
-		Preds:    slices.Clone(b.Preds),
-		Losses:   make([]float32, k),
-		TrueProb: make([]float32, k),
-		Selected: slices.Clone(b.Selected),
-		Weights:  make([]float32, len(b.Selected)),
+		IDs:      ints[:k:k],
+		Labels:   ints[k : 2*k : 2*k],
+		Preds:    ints[2*k : 3*k : 3*k],
+		Losses:   floats[:k:k],
+		TrueProb: floats[k : 2*k : 2*k],
+		Weights:  floats[2*k:],
 		Ranks:    ranks,
+	}
+	copy(ev.Labels, b.Labels)
+	copy(ev.Preds, b.Preds)
+	if b.Selected != nil {
+		ev.Selected = ints[3*k:]
+		copy(ev.Selected, b.Selected)
 	}
 	if ev.M == 0 {
 		ev.M = len(b.Selected)
