@@ -183,18 +183,32 @@ func (h *hub) process(evs []trainer.Event) {
 
 // emitBatches sends the pending batch frames, in seq order, if the batch
 // interval has passed since the last emission, and otherwise arms the
-// timer for when it will have; with no viewer connected it drops them
-// unbuilt (the history keeps their rows). Each frame is encoded once, with the rows
+// timer for when it will have. Each frame is encoded once, with the rows
 // since the previous emitted frame, for every viewer: a viewer that got
 // that previous frame sends these bytes as they are; one that missed it
 // (it was coalesced away, or the viewer just connected) encodes its own
-// copy with the rows it lacks.
+// copy with the rows it lacks. With no viewer connected the pending
+// frames are dropped at once, unbuilt and without a timer (the history
+// keeps their rows; a viewer that connects later gets the next frame with
+// the rows after its hello, as if it had connected just after these were
+// offered), so that a server nobody watches does not wake up at the frame
+// rate.
 func (h *hub) emitBatches(now time.Time) {
 	waiting := false
 	for _, b := range h.pending {
 		waiting = waiting || b.ev != nil
 	}
 	if !waiting {
+		return
+	}
+	if h.count() == 0 {
+		for i, b := range h.pending {
+			if b.ev != nil {
+				h.rowCursor = max(h.rowCursor, b.seq)
+				h.pending[i] = pendingBatch{}
+				h.skipped.Add(1)
+			}
+		}
 		return
 	}
 	interval := h.s.batchInterval()
@@ -206,7 +220,6 @@ func (h *hub) emitBatches(now time.Time) {
 		return
 	}
 	h.lastEmit = now
-	nobody := h.count() == 0
 	for {
 		next := -1
 		for i, b := range h.pending {
@@ -219,14 +232,6 @@ func (h *hub) emitBatches(now time.Time) {
 		}
 		b := h.pending[next]
 		h.pending[next] = pendingBatch{}
-		if nobody {
-			// No viewer would get this frame (one that connects later
-			// gets the next one, as if it had connected just after this
-			// one was offered, with the rows it lacks): it is not built.
-			h.rowCursor = b.seq
-			h.skipped.Add(1)
-			continue
-		}
 		f, err := batchFrame(b.seq, b.ev)
 		if err != nil {
 			h.s.log.Error("cannot encode batch", "err", err)
