@@ -139,14 +139,15 @@ func (s *series) recentAfter(dst [][]byte, since, upto int64, max int) ([][]byte
 	return dst, true
 }
 
-// countAfter is how many recent items have a seq above since (a number
-// past the cap when some of them already left the recent ring).
-func (s *series) countAfter(since int64) int {
+// countBetween is how many recent items have since < seq <= upTo, or more
+// than the ring holds when items after since have left it.
+func (s *series) countBetween(since, upTo int64) int {
 	if since < s.evictedMax {
 		return s.recentCap + 1
 	}
 	i := sort.Search(len(s.recent), func(i int) bool { return s.recent[i].seq > since })
-	return len(s.recent) - i
+	j := sort.Search(len(s.recent), func(j int) bool { return s.recent[j].seq > upTo })
+	return j - i
 }
 
 func (s *series) reset() {

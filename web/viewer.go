@@ -362,13 +362,25 @@ func (v *viewer) rowsFor(dst [][]byte, seq int64) ([][]byte, bool) {
 	return dst, !ok
 }
 
-// rowsWaiting is how many rows were recorded after the last one this
-// viewer was sent.
+// rowsWaiting is how many rows the pending batch frames would carry if
+// sent now: those after the last one this viewer was sent up to the newest
+// pending frame (the history may already hold rows of frames not yet
+// offered; counting those would send an older frame early and leave the
+// rest to the viewer's next slot).
 func (v *viewer) rowsWaiting() int {
+	v.mu.Lock()
+	upTo := int64(0)
+	for _, f := range v.batches {
+		upTo = max(upTo, f.seq)
+	}
+	v.mu.Unlock()
+	if upTo <= v.rowCursor {
+		return 0
+	}
 	h := v.h.hist
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.rows.countAfter(v.rowCursor)
+	return h.rows.countBetween(v.rowCursor, upTo)
 }
 
 // fail ends a viewer whose connection broke.

@@ -575,3 +575,27 @@ func TestBatchFramesWithoutViewers(t *testing.T) {
 		t.Fatalf("batch frame rows %v, want step 6's only", rows)
 	}
 }
+
+// TestRowsWaitingUpToPendingFrame: the rows a viewer's early send counts
+// are those its pending frame would carry, not rows the history already
+// holds for frames not yet offered (counting those sent an old frame early
+// and left the rest to the viewer's next slot, seconds later).
+func TestRowsWaitingUpToPendingFrame(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := int64(1); i <= 40; i++ {
+		e.s.Publish(batchEvent(0, i))
+	}
+	e.waitHistory(t, 40)
+	v := &viewer{h: e.s.hub, rowCursor: 5}
+	if n := v.rowsWaiting(); n != 0 {
+		t.Errorf("no pending frame: rowsWaiting = %d, want 0", n)
+	}
+	v.batches = []frame{{seq: 12}}
+	if n := v.rowsWaiting(); n != 7 {
+		t.Errorf("pending frame at seq 12, cursor 5: rowsWaiting = %d, want 7", n)
+	}
+	v.batches = []frame{{seq: 12}, {seq: 40}}
+	if n := v.rowsWaiting(); n != 35 {
+		t.Errorf("pending frames up to seq 40, cursor 5: rowsWaiting = %d, want 35", n)
+	}
+}
