@@ -47,6 +47,29 @@ func splitBinary(b []byte) (js, data []byte, err error) {
 	return b[binaryHeader : binaryHeader+int(n)], b[binaryHeader+int(n):], nil
 }
 
+// binBytes returns the bytes the bin ranges of batches name together, a
+// range counted once for every record that names it (images aside: they
+// are not copied); it stops counting past MaxBodyBytes. Malformed ranges
+// count nothing: resolve refuses them.
+func binBytes(batches []Batch) int64 {
+	var n int64
+	for i := range batches {
+		r := batches[i].Bin
+		if r == nil {
+			continue
+		}
+		for _, ref := range [][]int64{r.Losses, r.TrueProb, r.Weights, r.Labels, r.Preds, r.IDs, r.Selected, r.Flipped} {
+			if len(ref) == 2 && ref[1] > 0 {
+				n += min(ref[1], MaxBodyBytes+1)
+				if n > MaxBodyBytes {
+					return n
+				}
+			}
+		}
+	}
+	return n
+}
+
 // arrays hold the arrays of a request's records, one allocation per
 // element type that resolve takes each record's arrays from: a request of
 // many records makes three allocations instead of several per record.

@@ -132,11 +132,18 @@ func TestBadBinaryRecords(t *testing.T) {
 	binary.LittleEndian.PutUint32(long[len(BinaryMagic):], 1<<20)
 	short := body(js, data)
 	binary.LittleEndian.PutUint32(short[len(BinaryMagic):], 10)
+	// 300 records naming the same 64 KB of losses: 19.7 MB together.
+	shared := make([]string, 300)
+	for i := range shared {
+		shared[i] = fmt.Sprintf(`{"arm":0,"step":%d,"bin":{"losses":[0,65536]}}`, i+1)
+	}
+	manyShared := binaryBody(`{"session":"job","batches":[`+strings.Join(shared, ",")+`]}`, make([]byte, 65536))
 	cases := []struct {
 		name string
 		body []byte
 		want string
 	}{
+		{"shared ranges beyond the limit", manyShared, "add up to more than 16777216 bytes"},
 		{"header cut", []byte(BinaryMagic + "\x01"), "ends early"},
 		{"json length beyond body", long, "JSON part is 1048576 bytes"},
 		{"json length short", short, "malformed JSON"},

@@ -207,6 +207,13 @@ func DecodeRequest(b []byte) (*Request, error) {
 	}
 	var arr *arrays
 	if isBinary {
+		// Records may share ranges of the data part, but one request
+		// decodes no more values than a request of the largest size can
+		// carry: 1024 records naming one 16 MB range each would otherwise
+		// make gigabytes of arrays.
+		if binBytes(r.Batches) > MaxBodyBytes {
+			return nil, bad("the bin ranges of this request's batch records add up to more than %d bytes (a range named by several records counts once for each): that is the most one request may decode; send fewer records per request", MaxBodyBytes)
+		}
 		arr = newArrays(r.Batches, len(data))
 	}
 	for i := range r.Batches {
