@@ -102,34 +102,39 @@ func newArrays(batches []Batch, dataLen int) *arrays {
 	return &arrays{f64: make([]float64, min(nf, most)), i32: make([]int32, min(ni, most)), i64: make([]int64, min(nl, most))}
 }
 
+// take returns n values from the front of *buf when it has room, else a
+// new slice of its own.
+func take[T any](buf *[]T, n int) []T {
+	if n > len(*buf) {
+		return make([]T, n)
+	}
+	out := (*buf)[:n:n]
+	*buf = (*buf)[n:]
+	return out
+}
+
 // floats returns n float64s (from a when it has room).
 func (a *arrays) floats(n int) []float64 {
-	if a == nil || n > len(a.f64) {
+	if a == nil {
 		return make([]float64, n)
 	}
-	out := a.f64[:n:n]
-	a.f64 = a.f64[n:]
-	return out
+	return take(&a.f64, n)
 }
 
 // int32s returns n int32s (from a when it has room).
 func (a *arrays) int32s(n int) []int32 {
-	if a == nil || n > len(a.i32) {
+	if a == nil {
 		return make([]int32, n)
 	}
-	out := a.i32[:n:n]
-	a.i32 = a.i32[n:]
-	return out
+	return take(&a.i32, n)
 }
 
 // int64s returns n int64s (from a when it has room).
 func (a *arrays) int64s(n int) []int64 {
-	if a == nil || n > len(a.i64) {
+	if a == nil {
 		return make([]int64, n)
 	}
-	out := a.i64[:n:n]
-	a.i64 = a.i64[n:]
-	return out
+	return take(&a.i64, n)
 }
 
 // resolve fills the arrays a batch record keeps in the data part (binary
