@@ -124,8 +124,8 @@ func ingestBinary(first, n int, allImages bool) []byte {
 // more per request, decoded, checked and turned into events for the hub.
 // Reported as batches/s. format=binary is what the Python client sends
 // (images=newest: the kept images of the newest record of a request, the
-// client's default; it sends a request every 100 ms, 40 records at 2.5 ms
-// a step); format=json is the plain JSON form other clients may send.
+// client's default; it sends a request every 250 ms, about 70-100
+// records at 2.5-3.5 ms a step); format=json is the plain JSON form other clients may send.
 func BenchmarkIngest(b *testing.B) {
 	for _, c := range []struct {
 		format string
